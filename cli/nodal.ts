@@ -11,7 +11,7 @@ program
   .version('0.1.0')
   .showHelpAfterError();
 
-const commands: Array<() => Promise<{ register(p: Command): void }>> = [];
+const commands: Array<() => Promise<{ register(p: Command): void }>> = [() => import('./commands/jobs.js')];
 
 async function main(): Promise<void> {
   for (const load of commands) (await load()).register(program);

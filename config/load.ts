@@ -1,7 +1,7 @@
 // Loads, validates and freezes the configuration. Precedence (lowest first): schema defaults, config
 // files (NODAL_CONFIG, comma-separated, or `files`), environment variables, flags.
 import { existsSync } from 'node:fs';
-import { makeConfig, schema, type ConfigShape } from './schema.js';
+import { makeConfig, schema, splitList, type ConfigShape } from './schema.js';
 import { NodalError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -75,10 +75,7 @@ function applyEnvAndArgs(cfg: ReturnType<typeof makeConfig>, env: NodeJS.Process
         throw new Error(`${path}: ${source} must be true or false, got '${raw}'`);
       value = raw === 'true' || raw === '1';
     } else if (Array.isArray(current)) {
-      value = raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
+      value = splitList(raw);
     }
     cfg.set(path as never, value as never);
   };

@@ -2,6 +2,16 @@
 // doc, a format, a default, an environment variable and a flag; units are in the names.
 import convict from 'convict';
 
+/** Comma-separated list; a `zk://` URL is one entry although its host list has commas. */
+export function splitList(raw: string): string[] {
+  const t = raw.trim();
+  if (t.startsWith('zk://')) return [t];
+  return t
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 const positiveInt = {
   name: 'positive-int',
   validate(v: unknown) {
@@ -22,13 +32,7 @@ const stringList = {
     if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s.length === 0))
       throw new Error('must be a list of non-empty strings');
   },
-  coerce: (v: unknown) =>
-    typeof v === 'string'
-      ? v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : v,
+  coerce: (v: unknown) => (typeof v === 'string' ? splitList(v) : v),
 };
 convict.addFormats({
   'positive-int': positiveInt,

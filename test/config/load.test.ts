@@ -42,6 +42,11 @@ describe('config/load', () => {
     expect(c.cluster.agents).to.equal(4);
   });
 
+  it('keeps a zk:// master URL with several hosts as one entry', () => {
+    const c = loadConfig({ env: { NODAL_MESOS_MASTER: 'zk://a:2181,b:2181,c:2181/mesos' } });
+    expect(c.mesos.master).to.deep.equal(['zk://a:2181,b:2181,c:2181/mesos']);
+  });
+
   it('returns a frozen object', () => {
     const c = loadConfig({ env: {} });
     expect(Object.isFrozen(c)).to.equal(true);
