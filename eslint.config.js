@@ -11,7 +11,7 @@ const fence = (files, patterns) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'scheduler/web/static/**'] },
+  { ignores: ['dist*/**', 'node_modules/**', 'scheduler/web/static/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

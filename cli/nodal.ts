@@ -11,7 +11,10 @@ program
   .version('0.1.0')
   .showHelpAfterError();
 
-const commands: Array<() => Promise<{ register(p: Command): void }>> = [() => import('./commands/jobs.js')];
+const commands: Array<() => Promise<{ register(p: Command): void }>> = [
+  () => import('./commands/jobs.js'),
+  () => import('./commands/cluster.js'),
+];
 
 async function main(): Promise<void> {
   for (const load of commands) (await load()).register(program);

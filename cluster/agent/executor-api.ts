@@ -1,0 +1,81 @@
+// The HTTP edge of the agent's `/api/v1/executor` (REFERENCE §1.6, §3): media types, decoding, executor
+// call validation, then SUBSCRIBE (a stream), UPDATE, MESSAGE or HEARTBEAT on the executor's run.
+import type http from 'node:http';
+import { acceptedFormat, formatOfMediaType } from '../../protos/wire/codec.js';
+import type { ExecutorCall } from '../../protos/mesos/v1/types.js';
+import { decodeCall } from '../http/decode-call.js';
+import { readBody, respondAccepted, respondText } from '../http/respond.js';
+import type { Agent } from './agent.js';
+
+/** The 400 reason for a malformed executor call, or undefined (validation.cpp, executor::call::validate). */
+export function executorCallProblem(call: ExecutorCall): string | undefined {
+  const who = `executor ${call.executor_id.value} of framework ${call.framework_id.value}`;
+  switch (call.type) {
+    case undefined:
+      return "Expecting 'type' to be present";
+    case 'SUBSCRIBE':
+      return call.subscribe ? undefined : "Expecting 'subscribe' to be present";
+    case 'MESSAGE':
+      return call.message ? undefined : "Expecting 'message' to be present";
+    case 'UPDATE': {
+      const status = call.update?.status;
+      if (!status) return "Expecting 'update' to be present";
+      if (!status.uuid) return "Expecting 'uuid' to be present";
+      if (status.uuid.length !== 16)
+        return `Failed to parse 'uuid': expected 16 bytes, got ${status.uuid.length}`;
+      if (status.source !== 'SOURCE_EXECUTOR')
+        return `Received Call from ${who} with invalid source, expecting 'SOURCE_EXECUTOR'`;
+      if (status.state === 'TASK_STAGING') return `Received TASK_STAGING from ${who} which is not allowed`;
+      if (status.executor_id && status.executor_id.value !== call.executor_id.value)
+        return `ExecutorID in Call: ${call.executor_id.value} does not match ExecutorID in TaskStatus: ${status.executor_id.value}`;
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+export async function handleExecutorApi(
+  agent: Agent,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
+  if (req.method !== 'POST')
+    return respondText(res, 405, `Expecting a 'POST' request, received '${req.method}'`, { Allow: 'POST' });
+  const contentType = req.headers['content-type'];
+  if (contentType === undefined) return respondText(res, 400, "Expecting 'Content-Type' to be present");
+  const format = formatOfMediaType(contentType);
+  if (!format)
+    return respondText(res, 415, "Expecting 'Content-Type' of application/json or application/x-protobuf");
+  const body = await readBody(req);
+  if (!body) return respondText(res, 413, 'Request body too large');
+  const decoded = decodeCall<ExecutorCall>('mesos.v1.executor.Call', body, format);
+  if ('problem' in decoded) return respondText(res, 400, decoded.problem);
+  const call = decoded.call;
+  const problem = executorCallProblem(call);
+  if (problem) return respondText(res, 400, problem);
+  if (call.type === 'UNKNOWN') return respondText(res, 501, "Received 'UNKNOWN' call");
+  if (call.type === 'HEARTBEAT') return respondAccepted(res); // ids are not looked up for heartbeats
+
+  let accepted;
+  if (call.type === 'SUBSCRIBE') {
+    accepted = acceptedFormat(req.headers.accept);
+    if (!accepted)
+      return respondText(res, 406, "Expecting 'Accept' to allow application/json or application/x-protobuf");
+  }
+  const run = agent.customRun(call.framework_id.value, call.executor_id.value);
+  if (typeof run === 'string') return respondText(res, 400, run);
+  switch (call.type) {
+    case 'SUBSCRIBE':
+      run.subscribe(call.subscribe!, accepted!, res);
+      return;
+    case 'UPDATE':
+      if (!run.subscribed) return respondText(res, 403, 'Executor is not subscribed');
+      run.update(call.update!.status);
+      return respondAccepted(res);
+    case 'MESSAGE':
+      if (!run.subscribed) return respondText(res, 403, 'Executor is not subscribed');
+      agent.executorMessage(call.framework_id.value, call.executor_id.value, call.message!.data);
+      return respondAccepted(res);
+  }
+}
