@@ -1,0 +1,52 @@
+// Timer work for tasks: expectations that time out and kills that need re-sending.
+import type { Draft } from '../draft.js';
+import type { TaskRecord } from '../state.js';
+import { requestKill } from '../task-life.js';
+import { replaceTask } from './status.js';
+
+/** How long after a kill request it is re-sent. */
+export const killRetryAfterMs = (d: Draft, t: TaskRecord): number =>
+  Math.max(d.opts.killRetryMs, 2 * t.killGracePeriodMs);
+
+// A kill we keep re-sending for a task that never produced a single update is dropped after this many
+// retries: the master evidently has no such task (its launch was lost) and there is nothing to stop.
+const FORGET_SILENT_KILLED_AFTER_RETRIES = 5;
+
+/**
+ * Expected tasks past their deadline are first reconciled explicitly (Mesos: reconcile before
+ * relaunching); if still silent after another timeout they are killed and their slots refilled.
+ * Kills without a terminal update are re-sent.
+ */
+export function tasksOnTick(d: Draft): void {
+  for (const t of Object.values(d.tasks)) {
+    if (t.killRequestedAtMs !== undefined) {
+      const retryAfter = killRetryAfterMs(d, t);
+      if (
+        t.awaitingFirstUpdate &&
+        d.nowMs - t.killRequestedAtMs >= retryAfter * FORGET_SILENT_KILLED_AFTER_RETRIES
+      ) {
+        d.removeTask(t.taskId);
+        d.notice('warn', 'Forgetting a killed task that never reported', { taskId: t.taskId });
+      } else if (d.nowMs >= t.killRequestedAtMs + retryAfter && d.meta.subscribed) {
+        d.setTask({ ...t, killRequestedAtMs: d.nowMs }, { persist: false });
+        d.call({ type: 'kill', taskId: t.taskId, agentId: t.agentId, gracePeriodMs: t.killGracePeriodMs });
+      }
+      continue;
+    }
+    if (!t.awaitingFirstUpdate || t.expectationDeadlineMs === undefined || d.nowMs < t.expectationDeadlineMs)
+      continue;
+    if (!d.meta.subscribed) continue;
+    if (!t.expectationReconciled) {
+      d.setTask({
+        ...t,
+        expectationReconciled: true,
+        expectationDeadlineMs: d.nowMs + d.opts.launchTimeoutMs,
+      });
+      d.call({ type: 'reconcile', tasks: [{ taskId: t.taskId, agentId: t.agentId }] });
+      continue;
+    }
+    d.notice('warn', 'Launched task never reported; replacing it', { taskId: t.taskId, agentId: t.agentId });
+    replaceTask(d, t, true, true);
+    requestKill(d, d.tasks[t.taskId]!);
+  }
+}
