@@ -14,6 +14,7 @@ program
 const commands: Array<() => Promise<{ register(p: Command): void }>> = [
   () => import('./commands/jobs.js'),
   () => import('./commands/cluster.js'),
+  () => import('./commands/bench.js'),
 ];
 
 async function main(): Promise<void> {
