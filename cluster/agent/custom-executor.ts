@@ -215,7 +215,9 @@ export class CustomExecutorRun implements ExecutorRun {
       return;
     }
     this.phase = 'subscribed';
-    for (const u of sub.unacknowledged_updates ?? []) this.acceptUpdate(u.status);
+    // Re-sent updates are handled like fresh UPDATE calls, ACKNOWLEDGED included (slave.cpp does the same):
+    // the executor cannot know which of them the agent had already stored.
+    for (const u of sub.unacknowledged_updates ?? []) this.update(u.status);
     for (const t of sub.unacknowledged_tasks ?? []) {
       const known = this.tasks.get(t.task_id.value);
       if (known) known.delivered = true;
@@ -260,13 +262,15 @@ export class CustomExecutorRun implements ExecutorRun {
     this.stream = undefined;
     clearInterval(this.heartbeat);
     if (this.phase !== 'subscribed') return;
-    // A non-checkpointing framework's executor is not waited for: the agent shuts it down.
+    // A non-checkpointing framework's executor will not re-subscribe: it must exit, and the agent destroys it
+    // if it has not within the shutdown grace period. Not at once: an executor that finished cleanly closes
+    // its connection as it exits, and killing it then would report a clean exit as death by SIGKILL.
     if (!this.host.frameworkInfo(this.frameworkId).checkpoint) {
       this.host.log.warn('executor disconnected; shutting it down (framework does not checkpoint)', {
         executorId: this.executorId,
       });
       this.phase = 'terminating';
-      this.process?.signal('SIGKILL');
+      this.shutdownTimer = setTimeout(() => this.process?.signal('SIGKILL'), this.shutdownGraceMs);
     } else this.phase = 'registering';
   }
 
