@@ -13,8 +13,13 @@ program
 
 const commands: Array<() => Promise<{ register(p: Command): void }>> = [
   () => import('./commands/jobs.js'),
+  () => import('./commands/data.js'),
   () => import('./commands/cluster.js'),
+  () => import('./commands/executor.js'),
+  () => import('./commands/scheduler.js'),
   () => import('./commands/bench.js'),
+  () => import('./commands/predict.js'),
+  () => import('./commands/local.js'),
 ];
 
 async function main(): Promise<void> {

@@ -257,6 +257,27 @@ export const schema = {
       env: 'NODAL_EXECUTOR_IMAGE',
       arg: 'executor-image',
     },
+    bindHost: {
+      doc: 'Address a PS task binds its gRPC server to (its port is the first offered one)',
+      format: String,
+      default: '0.0.0.0',
+      env: 'NODAL_BIND_HOST',
+      arg: 'bind-host',
+    },
+    dataCacheDir: {
+      doc: 'Shared per-host cache of generated synthetic data (empty: <os tmpdir>/nodal-data)',
+      format: String,
+      default: '',
+      env: 'NODAL_DATA_CACHE',
+      arg: 'data-cache',
+    },
+    checkpointRoot: {
+      doc: 'Where relative job checkpoint dirs live (empty: <os tmpdir>/nodal); each job gets <dir>/<jobId>',
+      format: String,
+      default: '',
+      env: 'NODAL_CHECKPOINT_ROOT',
+      arg: 'checkpoint-root',
+    },
   },
   cluster: {
     host: {
@@ -347,6 +368,9 @@ export interface ConfigShape {
     backend: 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
     command: string;
     image: string;
+    bindHost: string;
+    dataCacheDir: string;
+    checkpointRoot: string;
   };
   cluster: {
     host: string;

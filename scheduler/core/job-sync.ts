@@ -81,7 +81,10 @@ function syncConditions(d: Draft, job: Job): Job {
   const taskOf = (s: Slot) => (s.taskId ? d.tasks[s.taskId] : undefined);
   const running = (s: Slot) => taskOf(s)?.state === 'TASK_RUNNING';
   const workers = job.slots.filter((s) => s.role === 'worker');
-  if (workers.length > 0 && workers.every((s) => s.completed))
+  // With an evaluator the job ends on its `finished` report (final test evaluation and model export),
+  // not when the last worker completes: killing it then would lose the test metrics and the model.
+  const hasEvaluator = job.slots.some((s) => s.role === 'evaluator');
+  if (!hasEvaluator && workers.length > 0 && workers.every((s) => s.completed))
     return setJobCondition(
       d,
       job,

@@ -257,6 +257,8 @@ export function jobEnv(job: Job, spec: ClusterSpec | undefined): JobEnv {
       data: s.data,
       checkpoint: s.checkpoint,
       workers: { min: s.roles.worker.min, max: s.roles.worker.max, desired: job.desiredWorkers },
+      // ps-0 reports the end of training itself (and exports the model) only when there is no evaluator.
+      evaluators: s.roles.evaluator.count,
     }),
   };
 }

@@ -84,7 +84,7 @@ describe('scheduler/core/reducer: life cycle', () => {
         evaluator: 'node1:31001',
         version: 1,
       });
-    expect(JSON.parse(ps.env.NODAL_TRAINING!)).to.have.keys('training', 'data', 'checkpoint', 'workers');
+    expect(JSON.parse(ps.env.NODAL_TRAINING!)).to.have.keys('training', 'data', 'checkpoint', 'workers', 'evaluators');
     expect(ps.healthCheck).to.deep.include({ type: 'TCP', port: 31000 });
     expect(ps.killGracePeriodMs).to.equal(60_000);
     expect(h.state.tasks['j.ps-0.t1']).to.include({ state: 'TASK_STAGING', awaitingFirstUpdate: true });
@@ -263,16 +263,30 @@ describe('scheduler/core/reducer: life cycle', () => {
     expect(h.lastStep.commands.some((c) => c.type === 'launch')).to.equal(false);
   });
 
-  it('succeeds when every worker finished, and then ends the PS', () => {
+  it('with an evaluator: waits for its final report after the workers finish, then ends the PS', () => {
     const h = running();
     h.status('j.worker-0.t3', 'TASK_FINISHED');
     expect(phaseOf(h.state.jobs.j!.conditions).phase).to.equal('running');
-    const cmds = h.status('j.worker-1.t4', 'TASK_FINISHED');
-    expect(phaseOf(h.state.jobs.j!.conditions)).to.include({
-      phase: 'succeeded',
-      reason: 'AllWorkersCompleted',
-    });
+    const afterWorkers = h.status('j.worker-1.t4', 'TASK_FINISHED');
+    // The evaluator still has the test split to evaluate and the model to export: nothing is killed.
+    expect(phaseOf(h.state.jobs.j!.conditions).phase).to.equal('running');
+    expect(only(afterWorkers, 'kill')).to.have.length(0);
+    const cmds = h.send({ type: 'progress', jobId: 'j', taskId: 'j.evaluator-0.t2', step: 40, finished: true });
+    expect(phaseOf(h.state.jobs.j!.conditions)).to.include({ phase: 'succeeded', reason: 'TrainingCompleted' });
     expect(only(cmds, 'kill').map((k) => k.taskId)).to.have.members(['j.ps-0.t1', 'j.evaluator-0.t2']);
+  });
+
+  it('without an evaluator: succeeds when every worker finished, and then ends the PS', () => {
+    const h = launched(jobSpec().id('j').workers(1, 4, 2).evaluator(0).build());
+    h.runAll();
+    const workers = Object.keys(h.state.tasks).filter((id) => id.includes('.worker-'));
+    expect(workers).to.have.length(2);
+    h.status(workers[0]!, 'TASK_FINISHED');
+    expect(phaseOf(h.state.jobs.j!.conditions).phase).to.equal('running');
+    const cmds = h.status(workers[1]!, 'TASK_FINISHED');
+    expect(phaseOf(h.state.jobs.j!.conditions)).to.include({ phase: 'succeeded', reason: 'AllWorkersCompleted' });
+    expect(only(cmds, 'kill').map((k) => k.taskId)).to.have.length(1);
+    expect(only(cmds, 'kill')[0]!.taskId).to.contain('.ps-0.');
   });
 
   it('fails a job whose training reports failure', () => {
