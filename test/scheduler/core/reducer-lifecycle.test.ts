@@ -84,7 +84,13 @@ describe('scheduler/core/reducer: life cycle', () => {
         evaluator: 'node1:31001',
         version: 1,
       });
-    expect(JSON.parse(ps.env.NODAL_TRAINING!)).to.have.keys('training', 'data', 'checkpoint', 'workers', 'evaluators');
+    expect(JSON.parse(ps.env.NODAL_TRAINING!)).to.have.keys(
+      'training',
+      'data',
+      'checkpoint',
+      'workers',
+      'evaluators',
+    );
     expect(ps.healthCheck).to.deep.include({ type: 'TCP', port: 31000 });
     expect(ps.killGracePeriodMs).to.equal(60_000);
     expect(h.state.tasks['j.ps-0.t1']).to.include({ state: 'TASK_STAGING', awaitingFirstUpdate: true });
@@ -271,8 +277,17 @@ describe('scheduler/core/reducer: life cycle', () => {
     // The evaluator still has the test split to evaluate and the model to export: nothing is killed.
     expect(phaseOf(h.state.jobs.j!.conditions).phase).to.equal('running');
     expect(only(afterWorkers, 'kill')).to.have.length(0);
-    const cmds = h.send({ type: 'progress', jobId: 'j', taskId: 'j.evaluator-0.t2', step: 40, finished: true });
-    expect(phaseOf(h.state.jobs.j!.conditions)).to.include({ phase: 'succeeded', reason: 'TrainingCompleted' });
+    const cmds = h.send({
+      type: 'progress',
+      jobId: 'j',
+      taskId: 'j.evaluator-0.t2',
+      step: 40,
+      finished: true,
+    });
+    expect(phaseOf(h.state.jobs.j!.conditions)).to.include({
+      phase: 'succeeded',
+      reason: 'TrainingCompleted',
+    });
     expect(only(cmds, 'kill').map((k) => k.taskId)).to.have.members(['j.ps-0.t1', 'j.evaluator-0.t2']);
   });
 
@@ -284,7 +299,10 @@ describe('scheduler/core/reducer: life cycle', () => {
     h.status(workers[0]!, 'TASK_FINISHED');
     expect(phaseOf(h.state.jobs.j!.conditions).phase).to.equal('running');
     const cmds = h.status(workers[1]!, 'TASK_FINISHED');
-    expect(phaseOf(h.state.jobs.j!.conditions)).to.include({ phase: 'succeeded', reason: 'AllWorkersCompleted' });
+    expect(phaseOf(h.state.jobs.j!.conditions)).to.include({
+      phase: 'succeeded',
+      reason: 'AllWorkersCompleted',
+    });
     expect(only(cmds, 'kill').map((k) => k.taskId)).to.have.length(1);
     expect(only(cmds, 'kill')[0]!.taskId).to.contain('.ps-0.');
   });
