@@ -68,11 +68,8 @@ export function conv2dBackpropFilterSimd(
   const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
   const out = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
   if (batchSize * outHeight * outWidth === 0) {
-    heapF32(backend).fill(
-      0,
-      heapOffset(backend, out) / 4,
-      heapOffset(backend, out) / 4 + out.shape.reduce((a, b) => a * b, 1),
-    );
+    const o = heapOffset(backend, out) / 4;
+    heapF32(backend).fill(0, o, o + filterHeight * filterWidth * inChannels * outChannels);
     return out;
   }
   // Rows/cols of x the taps reach; pad (or crop) x to exactly that so the kernel never bounds-checks.

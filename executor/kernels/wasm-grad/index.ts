@@ -6,15 +6,18 @@
 //     filter, where that convolution's padding is non-negative; the stock kernel otherwise;
 //   - MaxPoolGrad: a SIMD kernel with the cpu backend's routing rule (stock wasm is wrong for windows
 //     whose maximum is ≤ 0);
-//   - Sum: a SIMD pass for sums over all leading axes (bias gradients); the stock kernel otherwise.
+//   - Sum: a SIMD pass for sums over all leading axes (bias gradients); the stock kernel otherwise;
+//   - Identity, and Cast to the same dtype: share the input's data instead of copying it (as the cpu and
+//     webgl backends do; tfjs-layers clones every layer output in training);
 // so standard tfjs ops, layers and optimizers use them unchanged. Results match the cpu backend to float32
 // rounding. Where wasm SIMD is unavailable the filter gradient is one XNNPACK convolution and the others
-// take scalar or stock paths: slower, never a different answer. NHWC is the fast layout; NCHW is
-// transposed first. Idempotent; the replaced stock kernels stay reachable for the fallbacks and are put
+// take scalar or stock paths: slower, never a different answer. NHWC is the fast layout (NCHW: the
+// filter gradient transposes to NHWC, the input gradient uses the stock kernel). Idempotent; the replaced stock kernels stay reachable for the fallbacks and are put
 // back by `unregisterWasmGradientKernels`. Kernels are per process (the registry is global): call it once
 // after loading @tensorflow/tfjs-backend-wasm, before or after `setBackend('wasm')`.
 import * as tfc from '@tensorflow/tfjs-core';
 import type {
+  CastAttrs,
   Conv2DBackpropFilterAttrs,
   Conv2DBackpropInputAttrs,
   KernelConfig,
@@ -30,6 +33,7 @@ import { backpropInputPadding, conv2dBackpropInputComposed } from './conv2d-back
 import { maxPoolGrad } from './max-pool-grad.js';
 import { simdKernelsFor } from './simd/instance.js';
 import type { SimdExports } from './simd/programs.js';
+import { sharedView } from './share.js';
 import { isLeadingAxesSum, leadingAxesSum } from './sum.js';
 import { release, runWasmKernel, type KernelFn, type WasmBackend } from './wasm-backend.js';
 
@@ -39,6 +43,8 @@ export const WASM_GRADIENT_KERNELS = [
   'Conv2DBackpropInput',
   'MaxPoolGrad',
   'Sum',
+  'Identity',
+  'Cast',
 ] as const;
 export type WasmGradientKernelName = (typeof WASM_GRADIENT_KERNELS)[number];
 
@@ -140,11 +146,25 @@ const sum: Impl = (args, stock, simd) => {
   return callStock(stock, 'Sum', args);
 };
 
+const identity: Impl = (args, stock) =>
+  args.inputs.x.dtype === 'string'
+    ? callStock(stock, 'Identity', args)
+    : sharedView(args.backend, args.inputs.x);
+
+const cast: Impl = (args, stock) => {
+  const x = args.inputs.x;
+  const { dtype } = args.attrs as unknown as CastAttrs;
+  const same = dtype === x.dtype && dtype !== 'string' && dtype !== 'complex64';
+  return same ? sharedView(args.backend, x) : callStock(stock, 'Cast', args);
+};
+
 const IMPLEMENTATIONS: Record<WasmGradientKernelName, Impl> = {
   Conv2DBackpropFilter: conv2dBackpropFilter,
   Conv2DBackpropInput: conv2dBackpropInput,
   MaxPoolGrad: maxPoolGradKernel,
   Sum: sum,
+  Identity: identity,
+  Cast: cast,
 };
 
 function makeKernel(

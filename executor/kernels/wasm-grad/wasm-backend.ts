@@ -11,6 +11,7 @@ export interface WasmBackend {
   dataIdMap: { get(dataId: DataId): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
   disposeData(dataId: DataId, force?: boolean): boolean;
+  incRef(dataId: DataId): void;
 }
 
 /** A kernel function as the registry stores it, narrowed to what we call. */
