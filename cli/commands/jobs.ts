@@ -2,7 +2,7 @@
 // The API address and token come from config, environment (NODAL_API_URL, NODAL_API_TOKEN) or flags.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { NodalError } from '../../config/errors.js';
+import { NodalError, isNodalError } from '../../config/errors.js';
 import { loadConfig } from '../../config/load.js';
 import { ApiClient } from '../api-client.js';
 import { bar, num, table } from '../format.js';
@@ -164,14 +164,25 @@ export function register(program: Command): void {
     const task = job.tasks.find((t) => t.taskId === taskId || `${t.role}-${t.index}` === taskId);
     if (!task) throw new NodalError('NOT_FOUND', `no task '${taskId}' in job ${id} (see: nodal tasks ${id})`);
     let offset = 0;
+    // Right after a launch the scheduler may still be locating the task's sandbox: retry briefly.
+    const read = async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await api.readTaskFile(
+            id,
+            task.taskId,
+            flags.stderr ? 'stderr' : 'stdout',
+            offset,
+            256 * 1024,
+          );
+        } catch (e) {
+          if (!isNodalError(e, 'UNAVAILABLE') || attempt >= 10) throw e;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    };
     for (;;) {
-      const chunk = await api.readTaskFile(
-        id,
-        task.taskId,
-        flags.stderr ? 'stderr' : 'stdout',
-        offset,
-        256 * 1024,
-      );
+      const chunk = await read();
       if (chunk.data.length) {
         process.stdout.write(chunk.data);
         offset = chunk.offset + Buffer.byteLength(chunk.data);
@@ -205,13 +216,15 @@ export function register(program: Command): void {
     draw(job);
     const done = (s: string) => ['succeeded', 'failed', 'killed'].includes(s);
     try {
-      for await (const ev of api.events(ac.signal)) {
-        if (done(job.state)) break;
-        if ((ev.kind === 'job' && ev.job.id === id) || (ev.kind !== 'job' && ev.jobId === id)) {
-          job = await api.getJob(id);
-          draw(job);
+      if (!done(job.state))
+        for await (const ev of api.events(ac.signal)) {
+          if ((ev.kind === 'job' && ev.job.id === id) || (ev.kind !== 'job' && ev.jobId === id)) {
+            job = await api.getJob(id);
+            draw(job);
+            // Stop on the event that ended the job, not on the one after it (there may be none).
+            if (done(job.state)) break;
+          }
         }
-      }
     } catch (e) {
       if (!ac.signal.aborted) throw e;
     } finally {

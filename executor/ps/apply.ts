@@ -177,6 +177,17 @@ function applyGradients(
       t,
       lrScale,
     );
+    // Finite but huge gradients (3e38) can still overflow the update: refuse the push rather than let
+    // one bad worker turn the shard's weights into Infinity. The caller's state stays untouched.
+    for (let i = 0; i < next.value.length; i++) {
+      if (!Number.isFinite(next.value[i])) {
+        throw new NodalError(
+          'VALIDATION',
+          `applying this gradient would make ${s.name} non-finite at ${i}: gradient too large`,
+          { variable: s.name, index: i },
+        );
+      }
+    }
     values.set(s.name, next.value);
     slots.set(s.name, next.slots);
   }

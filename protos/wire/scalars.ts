@@ -40,7 +40,8 @@ export function readJsonNumber(t: ScalarType, v: unknown): number | string {
   let n: number;
   if (typeof v === 'number') n = v;
   else if (typeof v === 'string') {
-    if (isFloating(t) && v in NON_FINITE) return NON_FINITE[v]!;
+    // Own keys only: `"constructor" in NON_FINITE` is true through the prototype.
+    if (isFloating(t) && Object.hasOwn(NON_FINITE, v)) return NON_FINITE[v]!;
     if (!(isFloating(t) ? DECIMAL : INTEGER).test(v)) return `'${v}' is not a numeric string for ${t}`;
     n = Number(v);
   } else return `${t} needs a number, got ${describeJson(v)}`;

@@ -147,14 +147,15 @@ export const openApiDocument = {
     '/v1/jobs/{jobId}/scale': {
       parameters: [jobIdParam],
       post: {
-        summary: 'Set the desired number of workers',
+        summary:
+          "Set the desired number of workers (clamped to the job's [min, max]; the response shows the result)",
         requestBody: {
           required: true,
           content: { 'application/json': { schema: { $ref: '#/components/schemas/Scale' } } },
         },
         responses: {
           '200': { description: 'scaled', content: { 'application/json': { schema: job } } },
-          '400': errorResponse('out of range'),
+          '400': errorResponse('workers is not an integer >= 0'),
           '404': errorResponse('no such job'),
           '409': errorResponse('job finished'),
         },

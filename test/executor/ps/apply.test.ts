@@ -167,6 +167,17 @@ describe('executor/ps/apply', () => {
       });
     }
 
+    it('rejects finite gradients whose update would overflow the weights (found by the PS fuzz test)', () => {
+      let t = shard();
+      const huge = grads([3e38, 1, 1, 1]);
+      t = applyPush(t, push('a', 0, huge), 0).state;
+      t = applyPush(t, push('a', 1, huge), 0).state;
+      const before = values(t, 'w');
+      expectError(() => applyPush(t, push('a', 2, huge), 0), 'VALIDATION', /would make w non-finite at 0/);
+      expect(values(t, 'w')).to.deep.equal(before);
+      expect(before.every(Number.isFinite)).to.equal(true);
+    });
+
     it('rejects a push to an uninitialized shard', () => {
       expectError(
         () => applyPush(createShardState(config(), SPECS), push('a', 0), 0),
