@@ -4,6 +4,7 @@
 // `--api-port`, … as in config/schema.ts). Prints the API URL on stdout once it serves; logs go to stderr.
 import type { Command } from 'commander';
 import { loadConfig, loggerFromConfig } from '../../config/load.js';
+import { schema } from '../../config/schema.js';
 import { Scheduler } from '../../scheduler/runtime/index.js';
 
 interface SchedulerFlags {
@@ -38,6 +39,15 @@ async function runScheduler(flags: SchedulerFlags, configArgs: string[]): Promis
   }
 }
 
+/** `--flag  doc (ENV)` for every configuration key of the sections the scheduler reads. */
+function configFlagsHelp(): string {
+  const lines: string[] = [];
+  for (const section of ['mesos', 'store', 'zookeeper', 'api', 'executor', 'log'] as const)
+    for (const spec of Object.values(schema[section]) as Array<{ doc: string; arg: string; env: string }>)
+      lines.push(`  --${spec.arg.padEnd(24)} ${spec.doc} (${spec.env})`);
+  return `\nConfiguration flags (also from --config files and the environment):\n${lines.join('\n')}\n`;
+}
+
 export function register(program: Command): void {
   program
     .command('scheduler')
@@ -45,6 +55,7 @@ export function register(program: Command): void {
       'Run the framework scheduler: subscribe to Mesos, run jobs, serve the API (config flags as in config/schema.ts)',
     )
     .option('--config <files>', 'comma-separated configuration files (default: NODAL_CONFIG)')
+    .addHelpText('after', configFlagsHelp)
     .allowUnknownOption(true)
     .allowExcessArguments(true)
     .action(async (flags: SchedulerFlags, cmd: Command) => {

@@ -114,6 +114,16 @@ function syncConditions(d: Draft, job: Job): Job {
     return job;
   }
   if (!job.everRunning) return job;
+  // Every worker is done and the evaluator is running its final test evaluation: still Running.
+  if (workers.length > 0 && workers.every((s) => s.completed) && allPsRunning)
+    return setJobCondition(
+      d,
+      job,
+      'Running',
+      true,
+      'FinalEvaluation',
+      'training done; evaluating the test split',
+    );
   const waiting = job.slots.filter((s) => !s.completed && !running(s)).map((s) => `${s.role}-${s.index}`);
   job = setJobCondition(d, job, 'Restarting', true, 'TasksRestarting', `waiting for ${waiting.join(', ')}`);
   if (allPsRunning) {

@@ -49,8 +49,22 @@ export function translateEvent(event: SchedulerEvent): Translated {
       return event.rescind
         ? { inputs: [{ type: 'rescinded', offerId: event.rescind.offer_id.value }], notes: [] }
         : NOTHING;
-    case 'UPDATE':
-      return event.update ? { inputs: [taskStatusInputFrom(event.update.status)], notes: [] } : NOTHING;
+    case 'UPDATE': {
+      if (!event.update) return NOTHING;
+      const status = event.update.status;
+      // `nodal executor` repeats its final report in TASK_FINISHED's data: MESSAGE is best effort, a
+      // status update is reliable, so a job never waits forever for a lost `finished` message.
+      const final =
+        status.state === 'TASK_FINISHED' && status.data?.length
+          ? parseExecutorMessage(status.data)
+          : undefined;
+      if (final?.ok)
+        return {
+          inputs: [final.report.input, taskStatusInputFrom(status)],
+          notes: [{ kind: 'report', executorId: status.executor_id?.value ?? '', report: final.report }],
+        };
+      return { inputs: [taskStatusInputFrom(status)], notes: [] };
+    }
     case 'FAILURE': {
       const f = event.failure;
       if (f?.executor_id && f.agent_id)

@@ -5,8 +5,11 @@ import type { Logger } from '../../config/logger.js';
 import { createMasterDetector, type MasterDetector } from '../ha/master-detector.js';
 
 export interface MasterSource {
-  /** Calls `onMasters` with the URLs to subscribe to, now or once known, and again on every change ([]: none). */
-  start(onMasters: (masters: readonly string[]) => void): void;
+  /**
+   * Calls `onMasters` with the URLs to subscribe to, now or once known, and again on every change ([]:
+   * none); `onFailed` when the masters can no longer be found at all.
+   */
+  start(onMasters: (masters: readonly string[]) => void, onFailed: (error: unknown) => void): void;
   stop(): Promise<void>;
 }
 
@@ -16,6 +19,7 @@ export class StaticMasters implements MasterSource {
   start(onMasters: (masters: readonly string[]) => void): void {
     onMasters(this.masters);
   }
+
   async stop(): Promise<void> {}
 }
 
@@ -38,12 +42,14 @@ export class DetectedMasters implements MasterSource {
     });
   }
 
-  start(onMasters: (masters: readonly string[]) => void): void {
+  start(onMasters: (masters: readonly string[]) => void, onFailed: (error: unknown) => void): void {
     this.onMasters = onMasters;
     this.detector.run().catch((e: unknown) => {
-      // The detector gave up (ZooKeeper unreachable at start, or not allowed to read): no master.
+      // ZooKeeper unreachable at start, or not allowed to read: no master can ever be found this way.
+      if (!this.onMasters) return;
       this.logger.error('master detection stopped', { error: e });
       onMasters([]);
+      onFailed(e);
     });
   }
 

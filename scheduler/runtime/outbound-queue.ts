@@ -1,10 +1,13 @@
-// Sends Mesos calls in the order they were queued, on whatever subscription is current. Calls on
-// different HTTP connections may be applied in any order (REFERENCE §1.2) and the core's order matters
-// (ACCEPT before SUPPRESS, KILL before a relaunch, ACKNOWLEDGE after the ACCEPT it follows), so each call
-// waits for the previous one's answer — except that a run of offer answers (ACCEPTs and DECLINEs, each
-// about different offers) goes out together: no answer to one offer can depend on the answer to another,
-// and a master that launches before it answers (the embedded one does) would otherwise make every
-// DECLINE wait for a LAUNCH. The input loop never waits for the master: it queues and moves on.
+// Sends Mesos calls on whatever subscription is current. Calls on different HTTP connections may be
+// applied in any order (REFERENCE §1.2), and the core's order matters — a DECLINE's filter must not be
+// applied after a later REVIVE meant to clear it, a KILL must not overtake the ACCEPT that launches its
+// task — so each call waits until everything queued before it has been answered.
+//
+// Offer answers (ACCEPTs and DECLINEs) are the exception: they go out the moment they are queued, all
+// together, and only what is queued after them waits for them. Nothing queued earlier can depend on
+// them (they name offers that did not exist when it was queued), and nothing about an offer depends on
+// an earlier call still in flight: the REVIVE that brought the offers, for one, has already been applied.
+// Holding offers behind unrelated calls would only keep resources from every framework.
 import { isNodalError } from '../../config/errors.js';
 import type { Logger } from '../../config/logger.js';
 import { describeCall, sendCall, type MesosCalls, type OutboundCall } from './outbound-calls.js';
@@ -15,12 +18,18 @@ export interface CallTarget {
   readonly calls: MesosCalls;
 }
 
+type Entry = { readonly call: OutboundCall; readonly epoch: number } | { readonly barrier: Promise<void> };
+
 const answersOffers = (c: OutboundCall): boolean => c.kind === 'accept' || c.kind === 'decline';
 
+/** Offer answers of one step in flight at once (a step launching on hundreds of agents opens no more). */
+export const MAX_CONCURRENT_ANSWERS = 16;
+
 export class OutboundQueue {
-  private readonly pending: Array<{ call: OutboundCall; epoch: number }> = [];
+  private readonly pending: Entry[] = [];
   private target: CallTarget | undefined;
   private pumping: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly logger: Logger,
@@ -38,33 +47,56 @@ export class OutboundQueue {
     return this.target?.epoch;
   }
 
-  /** Queues calls for the current subscription; without one they are dropped (the core re-sends what matters). */
+  /**
+   * Queues calls for the current subscription (one step's, in the core's order); without one they are
+   * dropped (the core re-sends what matters after subscribing). Offer answers among them go out at once.
+   */
   push(calls: readonly OutboundCall[]): void {
-    const epoch = this.target?.epoch;
-    if (epoch === undefined || calls.length === 0) return;
-    for (const call of calls) this.pending.push({ call, epoch });
+    const target = this.target;
+    if (target === undefined || calls.length === 0) return;
+    const answers = calls.filter(answersOffers);
+    if (answers.length > 0) {
+      const sent = this.sendAnswers(target, answers);
+      this.inFlight.add(sent);
+      void sent.finally(() => this.inFlight.delete(sent));
+      this.pending.push({ barrier: sent });
+    }
+    for (const call of calls) if (!answersOffers(call)) this.pending.push({ call, epoch: target.epoch });
     this.pumping ??= this.pump().finally(() => (this.pumping = undefined));
   }
 
   /** Resolves once every queued call has been answered (or failed). */
   async idle(): Promise<void> {
-    while (this.pumping) await this.pumping;
+    while (this.pumping || this.inFlight.size > 0) {
+      await this.pumping;
+      await Promise.all([...this.inFlight]);
+    }
   }
 
   private async pump(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = [this.pending.shift()!];
-      if (answersOffers(batch[0]!.call))
-        while (this.pending.length > 0 && answersOffers(this.pending[0]!.call))
-          batch.push(this.pending.shift()!);
+    for (let next = this.pending.shift(); next; next = this.pending.shift()) {
+      if ('barrier' in next) {
+        await next.barrier;
+        continue;
+      }
       const target = this.target;
       // A call made for an earlier subscription means nothing to the next one (offers are gone, and the
       // core re-sends kills and reconciliation after subscribing).
-      const current = batch.filter((b) => target !== undefined && b.epoch === target.epoch);
-      if (!target || current.length === 0) continue;
-      for (const { call } of current) this.onSend(call);
-      await Promise.all(current.map(({ call }) => this.send(target, call)));
+      if (!target || target.epoch !== next.epoch) continue;
+      this.onSend(next.call);
+      await this.send(target, next.call);
     }
+  }
+
+  private async sendAnswers(target: CallTarget, answers: readonly OutboundCall[]): Promise<void> {
+    let next = 0;
+    const lane = async () => {
+      for (let i = next++; i < answers.length; i = next++) {
+        this.onSend(answers[i]!);
+        await this.send(target, answers[i]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(MAX_CONCURRENT_ANSWERS, answers.length) }, lane));
   }
 
   private async send(target: CallTarget, call: OutboundCall): Promise<void> {

@@ -219,7 +219,7 @@ export class Scheduler {
       authDisabled: c.authDisabled,
       ...(tls ? { tls } : {}),
     });
-    this.apiUrlValue = await this.api.start();
+    this.apiUrlValue = advertisedUrl(await this.api.start());
     return this.apiUrlValue;
   }
 
@@ -308,6 +308,8 @@ export class Scheduler {
       this.retryTimer = setTimeout(() => this.chain(() => this.beginTerm()), TERM_RETRY_MS);
       return;
     }
+    // Deposed (or stopped) while loading: subscribing now could take the framework from the new leader.
+    if (!this.leading || this.isStopping()) return;
     const initial = stored ? fromStored(stored) : initialState();
     const driver = this.newDriver(initial, leadership.store);
     const masters = masterSourceFor(
@@ -323,11 +325,14 @@ export class Scheduler {
       jobs: Object.keys(initial.jobs).length,
       tasks: Object.keys(initial.tasks).length,
     });
-    masters.start((urls) => {
-      term.switching = term.switching
-        .then(() => this.subscribe(term, urls))
-        .catch((e: unknown) => this.fail(e));
-    });
+    masters.start(
+      (urls) => {
+        term.switching = term.switching
+          .then(() => this.subscribe(term, urls))
+          .catch((e: unknown) => this.fail(e));
+      },
+      (e) => this.fail(e),
+    );
   }
 
   private newDriver(initial: CoreState, store: Store): CoreDriver {
@@ -477,3 +482,14 @@ export class Scheduler {
 }
 
 const isConflict = (e: NodalError): boolean => e.code === 'CONFLICT';
+
+/**
+ * The API URL others should use: a wildcard bind address (0.0.0.0, ::) is replaced by this host's name,
+ * since it is what goes into the framework's webui_url, the executors' NODAL_SCHEDULER_URL and the
+ * election node standbys point users at.
+ */
+export function advertisedUrl(boundUrl: string): string {
+  const url = new URL(boundUrl);
+  if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = os.hostname();
+  return url.origin;
+}

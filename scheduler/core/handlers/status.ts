@@ -121,6 +121,12 @@ export function onExecutorFailure(
   status: number | undefined,
 ): void {
   const task = Object.values(d.tasks).find((t) => t.executorId === executorId);
-  d.notice('warn', 'Executor terminated', { agentId, executorId, status, taskId: task?.taskId });
+  // Exit status 0 after the task's terminal update is how every executor ends; only a crash is a warning.
+  d.notice(status === 0 ? 'info' : 'warn', 'Executor terminated', {
+    agentId,
+    executorId,
+    status,
+    taskId: task?.taskId,
+  });
   if (task) d.call({ type: 'reconcile', tasks: [{ taskId: task.taskId, agentId }] });
 }

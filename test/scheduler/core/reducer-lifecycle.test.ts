@@ -275,7 +275,7 @@ describe('scheduler/core/reducer: life cycle', () => {
     expect(phaseOf(h.state.jobs.j!.conditions).phase).to.equal('running');
     const afterWorkers = h.status('j.worker-1.t4', 'TASK_FINISHED');
     // The evaluator still has the test split to evaluate and the model to export: nothing is killed.
-    expect(phaseOf(h.state.jobs.j!.conditions).phase).to.equal('running');
+    expect(phaseOf(h.state.jobs.j!.conditions)).to.include({ phase: 'running', reason: 'FinalEvaluation' });
     expect(only(afterWorkers, 'kill')).to.have.length(0);
     const cmds = h.send({
       type: 'progress',
