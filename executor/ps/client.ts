@@ -1,7 +1,7 @@
 // A typed client of one PS shard: domain values (Float32Arrays by name) in and out, wire types inside.
 import { NodalError } from '../../config/errors.js';
 import { createRpcClient, type RpcClient, type RpcClientOptions } from '../rpc/client.js';
-import { tensorsToMap, toWireTensor, type WireTensor } from '../rpc/tensor-codec.js';
+import { tensorsToMap, toWireTensor, toWireTensorFp16, type WireTensor } from '../rpc/tensor-codec.js';
 import type { PushOutcome } from './apply.js';
 import type { ShardStatus } from './shard.js';
 import { MAX_VARIABLES, type VariableSpec } from './specs.js';
@@ -21,6 +21,9 @@ export interface PushAnswer {
   values?: Map<string, Float32Array>;
   incarnation: string;
 }
+
+/** How pushed gradients travel: float32 as computed, or float16 (half the bytes). */
+export type GradientDtype = 'float32' | 'float16';
 
 const OUTCOMES: Record<string, PushOutcome> = {
   APPLIED: 'applied',
@@ -62,12 +65,18 @@ export class PsClient {
     return { step: r.step, values: tensorsToMap(r.tensors, MAX_VARIABLES), incarnation: r.incarnation };
   }
 
+  /** Pushes `gradients` of `specs`; `gradientDtype` float16 halves their bytes (rounded, see compress/fp16). */
   async push(
     workerId: string,
     baseStep: number,
     specs: readonly VariableSpec[],
     gradients: ReadonlyMap<string, Float32Array>,
-    opts: { returnWeights?: boolean; examples?: number; deadlineMs?: number } = {},
+    opts: {
+      returnWeights?: boolean;
+      examples?: number;
+      deadlineMs?: number;
+      gradientDtype?: GradientDtype;
+    } = {},
   ): Promise<PushAnswer> {
     const r = await this.rpc.call<{
       outcome: string;
@@ -81,7 +90,7 @@ export class PsClient {
       {
         worker_id: workerId,
         base_step: baseStep,
-        gradients: wire(specs, gradients),
+        gradients: wire(specs, gradients, opts.gradientDtype),
         return_weights: opts.returnWeights ?? false,
         examples: opts.examples ?? 0,
       },
@@ -129,10 +138,14 @@ export class PsClient {
   }
 }
 
-function wire(specs: readonly VariableSpec[], values: ReadonlyMap<string, Float32Array>): WireTensor[] {
+function wire(
+  specs: readonly VariableSpec[],
+  values: ReadonlyMap<string, Float32Array>,
+  dtype: GradientDtype = 'float32',
+): WireTensor[] {
   return specs.map((s) => {
     const v = values.get(s.name);
     if (!v) throw new NodalError('VALIDATION', `no values for variable ${s.name}`);
-    return toWireTensor(s.name, s.shape, v);
+    return dtype === 'float16' ? toWireTensorFp16(s.name, s.shape, v) : toWireTensor(s.name, s.shape, v);
   });
 }

@@ -2,7 +2,7 @@
 // over the model's specs), seeding uninitialized shards, pulling every shard into one weight map, and
 // pushing each shard its share of the gradients in parallel.
 import { assignShards, type ShardAssignment } from '../ps/assign.js';
-import { PsClient, type PushAnswer } from '../ps/client.js';
+import { PsClient, type GradientDtype, type PushAnswer } from '../ps/client.js';
 import type { VariableSpec } from '../ps/specs.js';
 import type { RpcClientOptions } from '../rpc/client.js';
 
@@ -20,13 +20,14 @@ export class PsGroup {
 
   /**
    * `pushDeadlineMs` bounds one push (sync pushes wait for their step, so give them longer than the
-   * shards' sync timeout).
+   * shards' sync timeout); `gradientDtype` is how gradients travel (default float32).
    */
   constructor(
     readonly addresses: readonly string[],
     readonly specs: readonly VariableSpec[],
     rpc: RpcClientOptions,
     private readonly pushDeadlineMs?: number,
+    private readonly gradientDtype: GradientDtype = 'float32',
   ) {
     this.assignment = assignShards(specs, addresses.length);
     this.clients = addresses.map((a) => new PsClient(a, rpc));
@@ -69,6 +70,7 @@ export class PsGroup {
       returnWeights: true,
       examples,
       ...(this.pushDeadlineMs ? { deadlineMs: this.pushDeadlineMs } : {}),
+      gradientDtype: this.gradientDtype,
     };
     return Promise.all(
       shards.map((i) => this.clients[i].push(workerId, baseSteps[i], this.assignment.shards[i], grads, opts)),

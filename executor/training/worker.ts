@@ -13,7 +13,7 @@ import type { GrantedLease } from '../coordinator/coordinator.js';
 import { augmentBatch } from '../data/augment.js';
 import { toModelInput } from '../data/normalize.js';
 import { mixSeed } from '../data/rng.js';
-import type { PushAnswer } from '../ps/client.js';
+import type { GradientDtype, PushAnswer } from '../ps/client.js';
 import type { BackoffOptions } from '../rpc/backoff.js';
 import { sleep } from '../rpc/backoff.js';
 import type { RpcClientOptions } from '../rpc/client.js';
@@ -76,6 +76,8 @@ export interface WorkerOptions {
   staleRetries?: number;
   /** How long shutdown waits for the current batch before releasing the lease anyway (default 5 s). */
   shutdownGraceMs?: number;
+  /** How gradients travel to the PS: float32 (default) or float16, half the bytes (compress/fp16). */
+  gradientDtype?: GradientDtype;
   logger?: Logger;
 }
 
@@ -204,6 +206,7 @@ export class TrainingWorker {
       this.opts.trainable.specs,
       rpc,
       this.opts.pushDeadlineMs ?? 120_000,
+      this.opts.gradientDtype,
     );
     this.coordinator = new CoordinatorClient(this.cluster.coordinator, rpc);
   }
