@@ -17,7 +17,8 @@ describe('training a job on the embedded cluster @integration', function () {
 
   it('1 PS, 2 workers and an evaluator reach >= 90% validation accuracy and export the model', async () => {
     system = await startLocalSystem();
-    const train = 1024;
+    // The default job's data size and training settings (config/jobs/default.json): 128 async steps.
+    const train = 2048;
     const epochs = 2;
     const spec = {
       id: 'acceptance',
@@ -33,9 +34,11 @@ describe('training a job on the embedded cluster @integration', function () {
         batchSize: 32,
         optimizer: { type: 'adam', learningRate: 0.001 },
         mode: 'async',
+        stalenessBound: 8,
+        stalenessScaledLr: true,
         epochs,
-        evalEverySteps: 16,
-        checkpointEverySteps: 16,
+        evalEverySteps: 32,
+        checkpointEverySteps: 32,
       },
     };
     const facade = system.scheduler.facade;
