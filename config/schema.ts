@@ -278,6 +278,13 @@ export const schema = {
       env: 'NODAL_CHECKPOINT_ROOT',
       arg: 'checkpoint-root',
     },
+    leaseTimeoutMs: {
+      doc: 'ps-0: a data lease not reported on for this long (its worker died or hangs) returns to the pool',
+      format: 'positive-int',
+      default: 300_000,
+      env: 'NODAL_LEASE_TIMEOUT_MS',
+      arg: 'lease-timeout-ms',
+    },
   },
   cluster: {
     host: {
@@ -371,6 +378,7 @@ export interface ConfigShape {
     bindHost: string;
     dataCacheDir: string;
     checkpointRoot: string;
+    leaseTimeoutMs: number;
   };
   cluster: {
     host: string;

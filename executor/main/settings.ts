@@ -16,5 +16,6 @@ export function executorSettings(config: Config): ExecutorSettings {
     bindHost: e.bindHost,
     dataCacheDir: resolve(e.dataCacheDir || defaultDataCacheDir()),
     checkpointRoot: resolve(e.checkpointRoot || defaultCheckpointRoot()),
+    leaseTimeoutMs: e.leaseTimeoutMs,
   });
 }

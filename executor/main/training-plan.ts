@@ -64,7 +64,12 @@ export function shardConfigOf(t: TrainingParams, desiredWorkers: number): ShardC
  * batches, but no larger than an even share per desired worker, so every worker gets work. With `steps`,
  * the epochs are set past what those steps can consume and `maxSteps` ends the job.
  */
-export function leaseBookOf(t: TrainingParams, datasetSize: number, desiredWorkers: number): LeaseBookConfig {
+export function leaseBookOf(
+  t: TrainingParams,
+  datasetSize: number,
+  desiredWorkers: number,
+  leaseTimeoutMs = LEASE_TIMEOUT_MS,
+): LeaseBookConfig {
   const workers = Math.max(1, desiredWorkers);
   const leaseSize = Math.max(
     1,
@@ -78,10 +83,10 @@ export function leaseBookOf(t: TrainingParams, datasetSize: number, desiredWorke
       leaseSize,
       epochs: Math.ceil((t.steps * perStep) / datasetSize) + 1,
       maxSteps: t.steps,
-      leaseTimeoutMs: LEASE_TIMEOUT_MS,
+      leaseTimeoutMs,
     };
   }
-  return { datasetSize, leaseSize, epochs: t.epochs ?? 1, leaseTimeoutMs: LEASE_TIMEOUT_MS };
+  return { datasetSize, leaseSize, epochs: t.epochs ?? 1, leaseTimeoutMs };
 }
 
 /** Where a job keeps its state: PS checkpoints under `<jobDir>/ps-<i>/`, the exported model in `modelDir`. */

@@ -61,7 +61,7 @@ export async function startPsRole(ctx: RoleContext): Promise<RunningRole> {
   const paths = jobPaths(settings.checkpointRoot, config);
   const coordinator =
     config.index === 0
-      ? { ...leaseBookOf(t, await trainSize(ctx), config.workers.desired), seed }
+      ? { ...leaseBookOf(t, await trainSize(ctx), config.workers.desired, settings.leaseTimeoutMs), seed }
       : undefined;
   throwIfAborted(ctx.signal);
   const hasEvaluator = (): boolean =>
@@ -89,7 +89,7 @@ export async function startPsRole(ctx: RoleContext): Promise<RunningRole> {
       message: `training completed at step ${step}; model exported to ${paths.modelDir}`,
     };
   };
-  const onProgress = (p: PsProgress): void => {
+  const onProgress = (p: PsProgress, important = false): void => {
     latest = p;
     if (p.job?.done && !exporting && config.index === 0 && !hasEvaluator()) {
       exporting = true;
@@ -100,7 +100,7 @@ export async function startPsRole(ctx: RoleContext): Promise<RunningRole> {
         })
         .finally(() => latest && ctx.report({ ...psReport(latest), ...ending }, true));
     }
-    ctx.report({ ...psReport(p), ...ending });
+    ctx.report({ ...psReport(p), ...ending }, important);
   };
 
   const ps = await PsRole.create({
@@ -116,6 +116,14 @@ export async function startPsRole(ctx: RoleContext): Promise<RunningRole> {
     onProgress,
     progressEveryMs: PS_PROGRESS_EVERY_MS,
     logger,
+  });
+  // The last count goes out at once: the evaluator's `finished` must not overtake the next periodic
+  // report, or the ended job would show fewer examples than were trained on.
+  let doneReported = false;
+  ps.coordinator?.onCounted(() => {
+    if (doneReported || !ps.coordinator!.progress().done) return;
+    doneReported = true;
+    onProgress(ps.progress(), true);
   });
   const advertised = ctx.clusterSpec().ps[config.index];
   return {

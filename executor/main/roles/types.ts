@@ -15,6 +15,8 @@ export interface ExecutorSettings {
   readonly dataCacheDir: string;
   /** Root under which relative job checkpoint dirs are resolved. */
   readonly checkpointRoot: string;
+  /** ps-0: how long a data lease lives without a report (default LEASE_TIMEOUT_MS). */
+  readonly leaseTimeoutMs?: number;
 }
 
 /** One progress report of a role; the runner adds the ids and the cluster spec version. */

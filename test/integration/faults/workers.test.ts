@@ -1,0 +1,133 @@
+// Faults of the workers: kill -9 (repeatedly), a worker stalled for good (SIGSTOP), and a slow one (stopped
+// and resumed over and over). A dead or stalled worker's lease returns to the pool when it expires, only
+// its untrained part is handed out again, and the job ends with every example counted exactly once.
+import { expect } from 'chai';
+import {
+  EXPECTED_STEPS,
+  FAULT_ROWS,
+  JOB_ID,
+  LEASE_TIMEOUT_MS,
+  eventually,
+  expectCompletedExactlyOnce,
+  faultFreeBaseline,
+  faultJob,
+  faultRow,
+  finishRun,
+  printFaultTableAtEnd,
+  runningTask,
+  sandboxTails,
+  sleep,
+  startFaultSystem,
+  type FaultSystem,
+  type RunOutcome,
+} from './harness.js';
+
+printFaultTableAtEnd();
+
+describe('fault injection: workers @integration @faults', function () {
+  this.timeout(120_000);
+  let sys: FaultSystem | undefined;
+  let baseline: RunOutcome;
+
+  before(async function () {
+    this.timeout(150_000);
+    baseline = await faultFreeBaseline();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && sys) process.stderr.write(sandboxTails(sys.workDir) + '\n');
+    const left = await sys?.stop();
+    sys = undefined;
+    expect(left ?? [], 'processes left behind').to.deep.equal([]);
+  });
+
+  it('the fault-free run completes with every example counted once and every batch applied once', () => {
+    expectCompletedExactlyOnce(baseline, undefined);
+    expect(baseline.finalStep, 'global steps').to.equal(EXPECTED_STEPS);
+    expect(baseline.stepsLost).to.equal(0);
+    FAULT_ROWS.push(faultRow('none (fault-free run)', 0, baseline, baseline));
+  });
+
+  it('kill -9 the worker three times: each is replaced, its lease returns, the job completes exactly once', async () => {
+    sys = await startFaultSystem();
+    const watch = await sys.submit(faultJob(sys.checkpointDir));
+    const killed: string[] = [];
+    for (const step of [4, 20, 36]) {
+      // Mid-lease (a lease is 8 batches), so a half-trained lease has to come back.
+      await watch.untilStep(step);
+      const victim = await watch.until('the worker running', (j) => runningTask(j, 'worker', 0));
+      expect(sys.cluster.killTask(victim.taskId, 'SIGKILL'), 'signalled').to.equal(true);
+      killed.push(victim.taskId);
+      await watch.until('the worker replaced', (j) => {
+        const now = runningTask(j, 'worker', 0);
+        return (now && !killed.includes(now.taskId)) || j.state !== 'running';
+      });
+    }
+    const run = await finishRun(watch, sys.jobDir);
+    expectCompletedExactlyOnce(run, baseline);
+    expect(run.job.restarts, 'restarts').to.equal(3);
+    expect(run.stepsLost, 'steps lost (no PS restart)').to.equal(0);
+    FAULT_ROWS.push(faultRow('kill -9 a worker (x3)', 3, run, baseline, `${run.job.restarts} restarts`));
+  });
+
+  it('a worker stalled for good (SIGSTOP): its lease expires, the other worker finishes the job', async () => {
+    sys = await startFaultSystem();
+    const s = sys;
+    const watch = await s.submit(faultJob(s.checkpointDir, { workers: 2 }));
+    await watch.untilStep(12);
+    const victim = await watch.until('worker-1 running', (j) => runningTask(j, 'worker', 1));
+    expect(s.cluster.killTask(victim.taskId, 'SIGSTOP'), 'signalled').to.equal(true);
+    const stoppedAt = Date.now();
+    const run = await finishRun(watch, s.jobDir, { hung: [victim.taskId] });
+    expectCompletedExactlyOnce(run, baseline);
+    expect(Date.now() - stoppedAt, 'the job waited for the lease to expire').to.be.at.least(LEASE_TIMEOUT_MS);
+    expect(run.job.restarts, 'restarts').to.equal(0);
+    // The job's end kills the stalled task, but a stopped executor cannot act on KILL and the scheduler
+    // only re-sends it (never SHUTs the executor down): it ends once it runs again.
+    const hung = s.scheduler.facade.getJob(JOB_ID).tasks.find((t) => t.taskId === victim.taskId);
+    expect(s.cluster.killTask(victim.taskId, 'SIGCONT'), 'resumed').to.equal(true);
+    await eventually('the stalled task killed once resumed', () =>
+      s.scheduler.facade.getJob(JOB_ID).tasks.every((t) => t.taskId !== victim.taskId),
+    );
+    FAULT_ROWS.push(
+      faultRow(
+        'stalled worker (SIGSTOP, never resumed)',
+        1,
+        run,
+        baseline,
+        `of 2 workers; hung task ${hung?.state ?? 'gone'} after the end`,
+      ),
+    );
+  });
+
+  it('a slow worker (stopped 1 s of every 1.4 s): the job completes, nothing skipped or doubled', async () => {
+    sys = await startFaultSystem();
+    const watch = await sys.submit(faultJob(sys.checkpointDir, { workers: 2 }));
+    await watch.untilStep(8);
+    const victim = await watch.until('worker-1 running', (j) => runningTask(j, 'worker', 1));
+    let pauses = 0;
+    let slowing = true;
+    const slow = (async () => {
+      while (slowing && sys!.cluster.killTask(victim.taskId, 'SIGSTOP')) {
+        pauses++;
+        await sleep(1_000);
+        sys!.cluster.killTask(victim.taskId, 'SIGCONT');
+        await sleep(400);
+      }
+    })();
+    let run: RunOutcome;
+    try {
+      run = await finishRun(watch, sys.jobDir);
+    } finally {
+      slowing = false;
+      await slow;
+      sys.cluster.killTask(victim.taskId, 'SIGCONT');
+    }
+    expectCompletedExactlyOnce(run, baseline, { exactSteps: true });
+    expect(pauses, 'pauses injected').to.be.greaterThan(3);
+    expect(run.job.restarts, 'restarts').to.equal(0);
+    FAULT_ROWS.push(
+      faultRow('slow worker (SIGSTOP 1 s / SIGCONT 0.4 s)', pauses, run, baseline, 'of 2 workers'),
+    );
+  });
+});
