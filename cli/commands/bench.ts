@@ -37,10 +37,22 @@ function runOne(name: string, args: string[]): Promise<number> {
 export function register(program: Command): void {
   program
     .command('bench [names...]')
-    .description(`run benchmarks (default: every available one): ${Object.keys(BENCHMARKS).join(', ')}`)
+    .description(
+      `run benchmarks (default: every available one): ${Object.keys(BENCHMARKS).join(', ')}; ` +
+        'flags after the one benchmark named go to it (nodal bench study --quick)',
+    )
     .option('--list', 'list the benchmarks and exit')
-    .allowUnknownOption(false)
-    .action(async (names: string[], flags: { list?: boolean }) => {
+    .allowUnknownOption(true)
+    .action(async (operands: string[], flags: { list?: boolean }) => {
+      // Commander hands unknown flags over as operands: the benchmark's own flags start at the first one.
+      const firstFlag = operands.findIndex((a) => a.startsWith('-'));
+      const names = firstFlag < 0 ? operands : operands.slice(0, firstFlag);
+      const forwarded = firstFlag < 0 ? [] : operands.slice(firstFlag);
+      if (forwarded.length && names.length !== 1)
+        throw new NodalError(
+          'VALIDATION',
+          `flags (${forwarded.join(' ')}) can only go to one named benchmark: nodal bench <name> [flags]`,
+        );
       const available = Object.keys(BENCHMARKS).filter((n) => existsSync(scriptPath(n)));
       if (flags.list) {
         for (const [n, what] of Object.entries(BENCHMARKS))
@@ -61,7 +73,7 @@ export function register(program: Command): void {
           throw new NodalError('NOT_FOUND', `benchmark ${name} is not built (${scriptPath(name)})`);
         process.stdout.write(`\n=== bench ${name}: ${BENCHMARKS[name]} ===\n`);
         const started = Date.now();
-        const code = await runOne(name, []);
+        const code = await runOne(name, forwarded);
         process.stdout.write(
           `=== ${name}: ${code === 0 ? 'done' : `FAILED (exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(1)} s ===\n`,
         );

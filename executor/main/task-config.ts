@@ -3,6 +3,7 @@
 // launch fails with a message that says everything at once. The job secret never appears in an error.
 import { NodalError } from '../../config/errors.js';
 import { parseClusterSpec, type ClusterSpec } from '../training/cluster-spec.js';
+import { LR_DECAYS, type LrDecay } from '../ps/schedule.js';
 import { TASK_ROLES, type TaskRole } from './messages.js';
 
 export const MODEL_NAMES = ['small-cnn', 'large-cnn'] as const;
@@ -23,6 +24,12 @@ export interface TrainingParams {
   /** async: largest staleness a push may have; 0: unbounded. */
   readonly stalenessBound: number;
   readonly stalenessScaledLr: boolean;
+  /** Learning-rate warm-up and decay; absent: constant. */
+  readonly lrSchedule?: {
+    readonly decay: LrDecay;
+    readonly warmupSteps: number;
+    readonly minFactor: number;
+  };
   /** sync: slowest workers per step whose gradients may be dropped. */
   readonly backupWorkers: number;
   /** Exactly one of steps and epochs is set. */
@@ -135,6 +142,13 @@ function trainingParams(t: Obj, problems: string[]): TrainingParams | undefined 
     learningRate: oc.number(o, 'learningRate', (n) => n > 0, 'a number > 0'),
     momentum: oc.number(o, 'momentum', (n) => n >= 0 && n < 1, 'a number in [0, 1)'),
   };
+  const l = t.lrSchedule === undefined ? undefined : c.object(t, 'lrSchedule');
+  const lc = new Check(problems, 'NODAL_TRAINING.training.lrSchedule');
+  const lrSchedule = l && {
+    decay: lc.oneOf(l, 'decay', LR_DECAYS),
+    warmupSteps: lc.int(l, 'warmupSteps', 0),
+    minFactor: lc.number(l, 'minFactor', (n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
+  };
   const params = {
     model: c.oneOf(t, 'model', MODEL_NAMES),
     batchSize: c.int(t, 'batchSize', 1),
@@ -149,6 +163,7 @@ function trainingParams(t: Obj, problems: string[]): TrainingParams | undefined 
   if (problems.length > before) return undefined;
   return {
     ...(params as TrainingParams),
+    ...(lrSchedule ? { lrSchedule: lrSchedule as TrainingParams['lrSchedule'] } : {}),
     ...(steps !== undefined ? { steps } : { epochs: epochs! }),
   };
 }

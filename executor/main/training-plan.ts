@@ -5,6 +5,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { LeaseBookConfig } from '../coordinator/leases.js';
 import type { ShardConfig } from '../ps/apply.js';
 import type { OptimizerConfig } from '../ps/optimizers.js';
+import type { LrSchedule } from '../ps/schedule.js';
 import type { TaskConfig, TrainingParams } from './task-config.js';
 
 /** Batches per data lease: long enough to amortise the lease call, short enough to rebalance often. */
@@ -38,16 +39,52 @@ export function optimizerOf(o: TrainingParams['optimizer']): OptimizerConfig {
   }
 }
 
-/** The PS apply rule: async (optionally staleness-bounded or -scaled) or sync over desired − backup workers. */
-export function shardConfigOf(t: TrainingParams, desiredWorkers: number): ShardConfig {
+const replicasOf = (t: TrainingParams, desiredWorkers: number): number =>
+  Math.max(1, desiredWorkers - t.backupWorkers);
+
+/**
+ * The PS steps a job is planned to take: `steps` when given, else one per batch of every lease (async) or
+ * one per `replicas` batches (sync). Leases cut the split into ranges and batches never cross a lease, so
+ * this counts batches lease by lease.
+ */
+export function plannedSteps(t: TrainingParams, datasetSize: number, desiredWorkers: number): number {
+  if (t.steps !== undefined) return t.steps;
+  const { leaseSize } = leaseBookOf(t, datasetSize, desiredWorkers);
+  const fullLeases = Math.floor(datasetSize / leaseSize);
+  const rest = datasetSize - fullLeases * leaseSize;
+  const batchesPerEpoch =
+    fullLeases * Math.ceil(leaseSize / t.batchSize) + (rest > 0 ? Math.ceil(rest / t.batchSize) : 0);
+  const batches = (t.epochs ?? 1) * batchesPerEpoch;
+  return Math.max(1, t.mode === 'sync' ? Math.ceil(batches / replicasOf(t, desiredWorkers)) : batches);
+}
+
+/** The learning-rate schedule over the planned steps (undefined: a constant rate). */
+export function lrScheduleOf(
+  t: TrainingParams,
+  datasetSize: number,
+  desiredWorkers: number,
+): LrSchedule | undefined {
+  const l = t.lrSchedule;
+  if (!l || (l.decay === 'none' && l.warmupSteps === 0)) return undefined;
+  return { ...l, totalSteps: plannedSteps(t, datasetSize, desiredWorkers) };
+}
+
+/**
+ * The PS apply rule: async (optionally staleness-bounded or -scaled) or sync over desired − backup workers,
+ * with the job's learning-rate schedule over a split of `datasetSize` training examples.
+ */
+export function shardConfigOf(t: TrainingParams, desiredWorkers: number, datasetSize: number): ShardConfig {
   const optimizer = optimizerOf(t.optimizer);
+  const schedule = lrScheduleOf(t, datasetSize, desiredWorkers);
+  const lrSchedule = schedule ? { lrSchedule: schedule } : {};
   if (t.mode === 'sync') {
     return {
       mode: 'sync',
       optimizer,
       scaleLrByStaleness: false,
-      replicasToAggregate: Math.max(1, desiredWorkers - t.backupWorkers),
+      replicasToAggregate: replicasOf(t, desiredWorkers),
       syncTimeoutMs: SYNC_TIMEOUT_MS,
+      ...lrSchedule,
     };
   }
   return {
@@ -56,6 +93,7 @@ export function shardConfigOf(t: TrainingParams, desiredWorkers: number): ShardC
     ...(t.stalenessBound > 0 ? { stalenessBound: t.stalenessBound } : {}),
     scaleLrByStaleness: t.stalenessScaledLr,
     replicasToAggregate: 1,
+    ...lrSchedule,
   };
 }
 
@@ -77,7 +115,7 @@ export function leaseBookOf(
   );
   if (t.steps !== undefined) {
     // One step consumes a batch per aggregated worker in sync mode, one batch in async mode.
-    const perStep = t.batchSize * (t.mode === 'sync' ? Math.max(1, workers - t.backupWorkers) : 1);
+    const perStep = t.batchSize * (t.mode === 'sync' ? replicasOf(t, workers) : 1);
     return {
       datasetSize,
       leaseSize,

@@ -15,6 +15,7 @@ import {
   type OptimizerConfig,
   type Slots,
 } from './optimizers.js';
+import { learningRateFactor, validateLrSchedule, type LrSchedule } from './schedule.js';
 import { validateSpecs, type VariableSpec } from './specs.js';
 
 export type TrainingMode = 'async' | 'sync';
@@ -26,6 +27,8 @@ export interface ShardConfig {
   stalenessBound?: number;
   /** Async: learning rate / max(1, staleness) for each push. */
   scaleLrByStaleness: boolean;
+  /** Multiplier of the learning rate by step (warm-up, decay); undefined: constant. */
+  lrSchedule?: LrSchedule;
   /** Sync: distinct workers whose gradients make one step. */
   replicasToAggregate: number;
   /** Sync: apply a partial aggregate this long after its first push (undefined: wait forever). */
@@ -101,6 +104,7 @@ export function validateShardConfig(c: ShardConfig): void {
   }
   if (c.syncTimeoutMs !== undefined && !(c.syncTimeoutMs > 0))
     throw new NodalError('VALIDATION', 'syncTimeoutMs must be > 0');
+  if (c.lrSchedule) validateLrSchedule(c.lrSchedule);
 }
 
 /** An uninitialized shard holding `specs`. Throws VALIDATION for a bad config or specs. */
@@ -166,6 +170,8 @@ function applyGradients(
   lrScale: number,
 ): ShardState {
   const t = state.step + 1;
+  const schedule = state.config.lrSchedule;
+  const scale = lrScale * (schedule ? learningRateFactor(schedule, state.step) : 1);
   const values = new Map<string, Float32Array>();
   const slots = new Map<string, Slots>();
   for (const s of state.specs) {
@@ -175,7 +181,7 @@ function applyGradients(
       grads.get(s.name)!,
       state.slots.get(s.name)!,
       t,
-      lrScale,
+      scale,
     );
     // Finite but huge gradients (3e38) can still overflow the update: refuse the push rather than let
     // one bad worker turn the shard's weights into Infinity. The caller's state stays untouched.

@@ -79,8 +79,14 @@ export interface TrainingSpec {
   readonly mode: 'async' | 'sync';
   /** async: largest staleness (in steps) a push may have; 0: unbounded. */
   readonly stalenessBound: number;
-  /** async: divide the learning rate by (1 + staleness). */
+  /** async: divide the learning rate of a push by max(1, staleness). */
   readonly stalenessScaledLr: boolean;
+  /** The learning rate over the job: warm-up, then decay to minFactor × learningRate at the planned end. */
+  readonly lrSchedule: {
+    readonly decay: 'none' | 'cosine' | 'linear';
+    readonly warmupSteps: number;
+    readonly minFactor: number;
+  };
   /** sync: gradients of this many slowest workers per step may be dropped. */
   readonly backupWorkers: number;
   /** Exactly one of steps and epochs is set. */
@@ -319,6 +325,11 @@ function trainingSpec(t: Checker): TrainingSpec {
       momentum: o.number('momentum', { min: 0, max: 0.999999, default: 0.9 }),
     };
   });
+  const lrSchedule = t.object('lrSchedule', (l) => ({
+    decay: l.oneOf('decay', ['none', 'cosine', 'linear'] as const, 'cosine'),
+    warmupSteps: l.int('warmupSteps', { min: 0, default: 0 }),
+    minFactor: l.number('minFactor', { min: 0, max: 1, default: 0 }),
+  }));
   return {
     model: t.oneOf('model', ['small-cnn', 'large-cnn'] as const, 'small-cnn'),
     batchSize: t.int('batchSize', { min: 1, max: 4096, default: 32 }),
@@ -326,6 +337,7 @@ function trainingSpec(t: Checker): TrainingSpec {
     mode,
     stalenessBound,
     stalenessScaledLr,
+    lrSchedule,
     backupWorkers,
     ...(steps !== undefined ? { steps } : { epochs: epochs ?? 1 }),
     checkpointEverySteps: t.int('checkpointEverySteps', { min: 0, default: 0 }),

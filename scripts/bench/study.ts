@@ -93,7 +93,8 @@ async function profileBoth(
     model: training.model,
     batchSize: training.batchSize,
     learningRate: training.learningRate,
-    examples: training.examples,
+    // One pass: the profile times steps and compares gradient encodings, it need not train to the end.
+    examples: training.examples / training.epochs,
     seed: jobSeed(STUDY_JOB_ID),
     warmupSteps: 3,
   };
@@ -143,8 +144,10 @@ export async function runStudy(o: StudyOptions, argv: readonly string[] = []): P
     model: MODEL,
     batchSize: o.batchSize,
     learningRate: o.learningRate,
-    examples: data.synthetic ? data.sizes.train : o.train,
+    examples: (data.synthetic ? data.sizes.train : o.train) * o.epochs,
+    epochs: o.epochs,
     budget: data.synthetic ? 'epochs' : 'steps',
+    lrDecay: o.lrDecay,
     stalenessBound: o.stalenessBound,
   };
 
@@ -176,7 +179,7 @@ export async function runStudy(o: StudyOptions, argv: readonly string[] = []): P
   const targetAccuracy = targetAccuracyOf(runs);
   const rows = studyRows(runs, projectionOf, targetAccuracy);
   const compression: CompressionEffect | undefined = profiled && {
-    examples: training.examples,
+    examples: training.examples / training.epochs,
     float32: profiled.fp32.test,
     float16: profiled.fp16.test,
   };
@@ -214,6 +217,8 @@ export async function runStudy(o: StudyOptions, argv: readonly string[] = []): P
       batchSize: training.batchSize,
       learningRate: training.learningRate,
       examples: training.examples,
+      epochs: training.epochs,
+      lrDecay: training.lrDecay,
       stalenessBound: training.stalenessBound,
     },
     rows,

@@ -59,9 +59,11 @@ export async function startPsRole(ctx: RoleContext): Promise<RunningRole> {
   const t = config.training;
   const seed = jobSeed(config.jobId);
   const paths = jobPaths(settings.checkpointRoot, config);
+  // Every shard needs the split's size: the learning-rate schedule runs over the planned steps.
+  const datasetSize = await trainSize(ctx);
   const coordinator =
     config.index === 0
-      ? { ...leaseBookOf(t, await trainSize(ctx), config.workers.desired, settings.leaseTimeoutMs), seed }
+      ? { ...leaseBookOf(t, datasetSize, config.workers.desired, settings.leaseTimeoutMs), seed }
       : undefined;
   throwIfAborted(ctx.signal);
   const hasEvaluator = (): boolean =>
@@ -109,7 +111,7 @@ export async function startPsRole(ctx: RoleContext): Promise<RunningRole> {
     host: settings.bindHost,
     port: config.port,
     secret: config.secret,
-    shard: shardConfigOf(t, config.workers.desired),
+    shard: shardConfigOf(t, config.workers.desired, datasetSize),
     checkpointDir: paths.jobDir,
     checkpointEverySteps: t.checkpointEverySteps,
     ...(coordinator ? { coordinator } : {}),

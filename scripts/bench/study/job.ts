@@ -1,4 +1,5 @@
 // The job spec of one study run (raw JSON, as an operator would submit it). Pure.
+import type { LrDecay } from '../../../executor/ps/schedule.js';
 import type { Scenario } from './scenarios.js';
 
 /** Every run uses this job id: the executors derive the initial weights and data order from it. */
@@ -12,13 +13,17 @@ export interface StudyTraining {
   readonly model: 'small-cnn' | 'large-cnn';
   readonly batchSize: number;
   readonly learningRate: number;
-  /** Examples trained on in every run. */
+  /** Examples trained on in every run (`epochs` passes over the split's examples). */
   readonly examples: number;
+  /** Passes over the examples. */
+  readonly epochs: number;
   /**
-   * `epochs`: the training split holds exactly `examples` (synthetic sets), one epoch each run.
+   * `epochs`: the training split holds exactly `examples / epochs` (synthetic sets), `epochs` each run.
    * `steps`: a larger split (real PCam) is sampled for `examples` by a step budget.
    */
   readonly budget: 'epochs' | 'steps';
+  /** The learning-rate decay over every run. */
+  readonly lrDecay: LrDecay;
   /** Async staleness-aware runs: largest staleness accepted (pushes beyond it are recomputed). */
   readonly stalenessBound: number;
 }
@@ -61,7 +66,8 @@ export function studyJobSpec(
       optimizer: { type: 'adam', learningRate: t.learningRate },
       mode: async ? 'async' : 'sync',
       ...(async ? { stalenessBound: aware ? t.stalenessBound : 0, stalenessScaledLr: aware } : {}),
-      ...(t.budget === 'epochs' ? { epochs: 1 } : { steps }),
+      lrSchedule: { decay: t.lrDecay },
+      ...(t.budget === 'epochs' ? { epochs: t.epochs } : { steps }),
       checkpointEverySteps: 0,
       evalEverySteps: Math.max(1, Math.round(steps / EVALS_PER_RUN)),
     },

@@ -1,6 +1,7 @@
 // The study's command line, parsed into a frozen options object with the defaults of a full or a quick
 // run filled in. Pure.
 import { NodalError } from '../../../config/errors.js';
+import { LR_DECAYS, type LrDecay } from '../../../executor/ps/schedule.js';
 import { VARIANTS, type Variant } from './scenarios.js';
 
 /** Parts of the study that can be left out (`--skip`). */
@@ -24,6 +25,10 @@ export interface StudyOptions {
   readonly skip: readonly Part[];
   readonly batchSize: number;
   readonly learningRate: number;
+  /** Passes over the training examples in every run. */
+  readonly epochs: number;
+  /** The learning-rate decay of every run (the job spec's training.lrSchedule.decay). */
+  readonly lrDecay: LrDecay;
   /** Staleness-aware async: pushes staler than this are recomputed. */
   readonly stalenessBound: number;
   /** A run that has not ended after this long fails the study. */
@@ -32,7 +37,8 @@ export interface StudyOptions {
 
 export const USAGE = `usage: node dist/scripts/bench/study.js [--data DIR] [--out reports/study] [--train N] [--quick]
   [--workers 1,2,4,8] [--variants async,async-plain,sync] [--skip runs,profile,comm] [--batch-size 32]
-  [--learning-rate 0.001] [--staleness-bound 16] [--valid N] [--test N] [--seed 42]`;
+  [--learning-rate 0.001] [--epochs 2] [--lr-decay cosine|linear|none] [--staleness-bound 16] [--valid N]
+  [--test N] [--seed 42]`;
 
 const FULL = { train: 4096, valid: 512, test: 2048 };
 const QUICK = { train: 512, valid: 256, test: 512 };
@@ -52,6 +58,12 @@ function list<T extends string>(v: string, flag: string, known: readonly T[]): T
   if (bad.length || items.length === 0)
     throw new NodalError('VALIDATION', `${flag} takes a comma-separated list of ${known.join(', ')}`);
   return items as T[];
+}
+
+function oneOf<T extends string>(v: string, flag: string, known: readonly T[]): T {
+  if (!(known as readonly string[]).includes(v))
+    throw new NodalError('VALIDATION', `${flag} takes one of ${known.join(', ')}`);
+  return v as T;
 }
 
 /** Parses argv (without node and script). Throws VALIDATION naming the flag for anything it cannot use. */
@@ -83,6 +95,8 @@ export function parseStudyArgs(argv: readonly string[]): StudyOptions {
     'skip',
     'batch-size',
     'learning-rate',
+    'epochs',
+    'lr-decay',
     'staleness-bound',
   ]);
   for (const k of Object.keys(given))
@@ -110,6 +124,8 @@ export function parseStudyArgs(argv: readonly string[]): StudyOptions {
     skip: given.skip ? list(given.skip, '--skip', PARTS) : [],
     batchSize,
     learningRate,
+    epochs: given.epochs ? positiveInt(given.epochs, '--epochs') : 2,
+    lrDecay: given['lr-decay'] !== undefined ? oneOf(given['lr-decay'], '--lr-decay', LR_DECAYS) : 'cosine',
     stalenessBound: given['staleness-bound']
       ? positiveInt(given['staleness-bound'], '--staleness-bound')
       : 16,

@@ -33,6 +33,8 @@ export interface ReportInput {
     batchSize: number;
     learningRate: number;
     examples: number;
+    epochs: number;
+    lrDecay: string;
     stalenessBound: number;
   };
   readonly rows: readonly StudyRow[];
@@ -297,7 +299,7 @@ export function renderReport(input: ReportInput): string {
     '',
     `Machine: ${input.machine.cpus} cores (${input.machine.cpuModel}), ${f(input.machine.memGb, 0)} GB, Node ${input.machine.node}, tfjs backend ${input.machine.backend}.`,
     `Data: ${input.data.description} (train ${input.data.train}, valid ${input.data.valid}, test ${input.data.test}).`,
-    `Every run: model ${t.model} (${t.parameters.toLocaleString('en-US')} parameters), batch ${t.batchSize}, Adam lr ${t.learningRate}, ${t.examples} training examples, the same job id (hence the same initial weights, data order and augmentation seeds), 1 PS shard and 1 evaluator, all on the embedded cluster on this machine.`,
+    `Every run: model ${t.model} (${t.parameters.toLocaleString('en-US')} parameters), batch ${t.batchSize}, Adam lr ${t.learningRate}${t.lrDecay === 'none' ? '' : ` with ${t.lrDecay} decay over the run`}, ${t.examples} training examples (${t.epochs} ${t.epochs === 1 ? 'pass' : 'passes'} over ${t.examples / t.epochs}), the same job id (hence the same initial weights, data order and augmentation seeds), 1 PS shard and 1 evaluator, all on the embedded cluster on this machine.`,
     '',
     '## Results',
     '',

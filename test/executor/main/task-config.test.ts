@@ -72,6 +72,7 @@ describe('executor/main/task-config', () => {
     expect(c.training).to.deep.include({ model: 'small-cnn', batchSize: 16, steps: 500, mode: 'async' });
     expect(c.training.optimizer).to.deep.equal({ type: 'momentum', learningRate: 0.05, momentum: 0.9 });
     expect(c.training).not.to.have.property('epochs');
+    expect(c.training.lrSchedule).to.deep.equal({ decay: 'cosine', warmupSteps: 0, minFactor: 0 });
     // The scheduler says how many evaluators the job has (ps-0 ends training itself only without one).
     expect(c.evaluators).to.equal(1);
     expect(Object.isFrozen(c)).to.equal(true);
@@ -178,6 +179,17 @@ describe('executor/main/task-config', () => {
       },
       'job-7.ps-0.x1',
       /exactly one of steps and epochs.*optimizer\.learningRate must be a number > 0.*training\.model must be one of small-cnn, large-cnn/,
+    ],
+    [
+      'a learning-rate schedule with an unknown decay and a negative warm-up',
+      {
+        NODAL_TRAINING: JSON.stringify({
+          ...training,
+          training: { ...training.training, lrSchedule: { decay: 'step', warmupSteps: -1, minFactor: 0 } },
+        }),
+      },
+      'job-7.ps-0.x1',
+      /lrSchedule\.decay must be one of none, cosine, linear.*lrSchedule\.warmupSteps must be an integer >= 0/,
     ],
     [
       'data with both path and synthetic',

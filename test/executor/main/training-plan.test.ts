@@ -5,6 +5,8 @@ import {
   jobSeed,
   LEASE_TIMEOUT_MS,
   leaseBookOf,
+  lrScheduleOf,
+  plannedSteps,
   shardConfigOf,
   SYNC_TIMEOUT_MS,
 } from '../../../executor/main/training-plan.js';
@@ -24,7 +26,7 @@ const base: TrainingParams = {
 
 describe('executor/main/training-plan', () => {
   it('maps the optimizer and the async/sync apply rule onto the PS shard config', () => {
-    expect(shardConfigOf(base, 4)).to.deep.equal({
+    expect(shardConfigOf(base, 4, 1000)).to.deep.equal({
       mode: 'async',
       optimizer: { kind: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
       scaleLrByStaleness: false,
@@ -39,6 +41,7 @@ describe('executor/main/training-plan', () => {
           optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 },
         },
         4,
+        1000,
       ),
     ).to.deep.equal({
       mode: 'async',
@@ -56,6 +59,7 @@ describe('executor/main/training-plan', () => {
           optimizer: { type: 'momentum', learningRate: 0.05, momentum: 0.8 },
         },
         4,
+        1000,
       ),
     ).to.deep.equal({
       mode: 'sync',
@@ -64,6 +68,36 @@ describe('executor/main/training-plan', () => {
       replicasToAggregate: 3,
       syncTimeoutMs: SYNC_TIMEOUT_MS,
     });
+  });
+
+  it('plans one step per batch of every lease (async), one per aggregated step (sync), or the given steps', () => {
+    // 2 workers on 1000 examples: leases of 8 batches (256), three full and one of 232 (8 batches) per epoch.
+    expect(plannedSteps(base, 1000, 2)).to.equal(2 * 32);
+    // 4 workers on 300: leases of 75, each 3 batches (32 + 32 + 11): 4 leases, 12 batches per epoch.
+    expect(plannedSteps(base, 300, 4)).to.equal(2 * 12);
+    expect(plannedSteps({ ...base, mode: 'sync', backupWorkers: 1 }, 1000, 3)).to.equal(32);
+    expect(plannedSteps({ ...base, epochs: undefined, steps: 77 }, 1000, 8)).to.equal(77);
+    expect(plannedSteps({ ...base, epochs: 1 }, 1, 1)).to.equal(1);
+  });
+
+  it('adds the learning-rate schedule over the planned steps, none when it is constant', () => {
+    const cosine = { ...base, lrSchedule: { decay: 'cosine' as const, warmupSteps: 4, minFactor: 0.1 } };
+    expect(lrScheduleOf(cosine, 1000, 2)).to.deep.equal({
+      decay: 'cosine',
+      warmupSteps: 4,
+      minFactor: 0.1,
+      totalSteps: 64,
+    });
+    expect(shardConfigOf(cosine, 2, 1000).lrSchedule).to.deep.include({ totalSteps: 64 });
+    expect(shardConfigOf({ ...cosine, mode: 'sync' }, 2, 1000).lrSchedule).to.deep.include({
+      totalSteps: 32,
+    });
+    const constant = { ...base, lrSchedule: { decay: 'none' as const, warmupSteps: 0, minFactor: 0 } };
+    expect(lrScheduleOf(constant, 1000, 2)).to.equal(undefined);
+    expect(shardConfigOf(constant, 2, 1000)).not.to.have.property('lrSchedule');
+    expect(
+      lrScheduleOf({ ...constant, lrSchedule: { ...constant.lrSchedule, warmupSteps: 3 } }, 1000, 2),
+    ).to.deep.include({ decay: 'none', warmupSteps: 3 });
   });
 
   const leases: Array<[string, TrainingParams, number, number, Record<string, unknown>]> = [

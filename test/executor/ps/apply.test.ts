@@ -71,6 +71,24 @@ describe('executor/ps/apply', () => {
       expect(values(fresh.state, 'w')[0]).to.equal(-1);
     });
 
+    it('multiplies the learning rate by the schedule at the shard step, and by staleness scaling', () => {
+      const lrSchedule = { decay: 'linear' as const, totalSteps: 4, warmupSteps: 0, minFactor: 0 };
+      let s = shard({ lrSchedule, scaleLrByStaleness: true });
+      const g = grads([1, 0, 0, 0], [0, 0]);
+      // step 0: factor 1, lr 0.5 → 1 − 0.5 = 0.5; step 1: factor 0.75 → 0.5 − 0.375 = 0.125.
+      s = applyPush(s, push('a', 0, g), 0).state;
+      expect(values(s, 'w')[0]).to.equal(0.5);
+      s = applyPush(s, push('a', 1, g), 0).state;
+      expect(values(s, 'w')[0]).to.equal(0.125);
+      // step 2, staleness 2: factor 0.5 and 1/2 → 0.125 − 0.125 = 0.
+      s = applyPush(s, push('b', 0, g), 0).state;
+      expect(values(s, 'w')[0]).to.equal(0);
+      // Past the planned end the factor stays at minFactor (0 here): the push counts but changes nothing.
+      s = applyPush(applyPush(s, push('a', 3, g), 0).state, push('a', 4, g), 0).state;
+      expect(s.step).to.equal(5);
+      expect(values(s, 'w')[0]).to.equal(-0.125);
+    });
+
     it('says stale when gradients come from a step the shard has not reached (restored from a checkpoint)', () => {
       const r = applyPush(shard(), push('a', 7), 0);
       expect(r.result.outcome).to.equal('stale');
@@ -221,6 +239,15 @@ describe('executor/ps/apply', () => {
         () => createShardState(config({ mode: 'semi' as never }), SPECS),
         'VALIDATION',
         /unknown mode/,
+      );
+      expectError(
+        () =>
+          createShardState(
+            config({ lrSchedule: { decay: 'cosine', totalSteps: 0, warmupSteps: 0, minFactor: 0 } }),
+            SPECS,
+          ),
+        'VALIDATION',
+        /learning-rate schedule: totalSteps/,
       );
     });
   });

@@ -41,6 +41,8 @@ describe('scheduler/core/job-spec', () => {
       stalenessBound: 0,
     });
     expect(spec.training.optimizer).to.deep.equal({ type: 'adam', learningRate: 0.001, momentum: 0.9 });
+    // Cosine decay by default: async training with several workers ends unstable at a constant rate.
+    expect(spec.training.lrSchedule).to.deep.equal({ decay: 'cosine', warmupSteps: 0, minFactor: 0 });
     expect(spec.data).to.deep.equal({ synthetic: { train: 2048, valid: 256, test: 256, seed: 1 } });
     expect(spec.checkpoint).to.deep.equal({ dir: 'checkpoints' });
     expect(spec.psUnavailableTimeoutSeconds).to.equal(600);
@@ -149,6 +151,24 @@ describe('scheduler/core/job-spec', () => {
       (b) => b.set('training', { optimizer: { type: 'rmsprop' } }).toRaw(),
       'training.optimizer.type',
       /must be one of/,
+    ],
+    [
+      'unknown learning-rate decay',
+      (b) => b.set('training', { lrSchedule: { decay: 'step' } }).toRaw(),
+      'training.lrSchedule.decay',
+      /must be one of 'none', 'cosine', 'linear'/,
+    ],
+    [
+      'learning-rate floor above 1',
+      (b) => b.set('training', { lrSchedule: { minFactor: 1.5 } }).toRaw(),
+      'training.lrSchedule.minFactor',
+      /<= 1/,
+    ],
+    [
+      'fractional warm-up',
+      (b) => b.set('training', { lrSchedule: { warmupSteps: 2.5 } }).toRaw(),
+      'training.lrSchedule.warmupSteps',
+      /integer/,
     ],
     [
       'staleness in sync mode',

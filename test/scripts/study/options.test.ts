@@ -11,6 +11,8 @@ describe('scripts/bench/study options, scenarios and job specs', () => {
     expect(full.workers).to.deep.equal([1, 2, 4, 8]);
     expect(full.variants).to.deep.equal(['async', 'async-plain', 'sync']);
     expect(full.data).to.equal(undefined);
+    // Two passes with a cosine decay: async training with 8 workers settles by the end (issue 9).
+    expect(full).to.deep.include({ epochs: 2, lrDecay: 'cosine' });
     const quick = parseStudyArgs(['--quick']);
     expect(quick.train).to.be.below(full.train);
     expect(quick.runTimeoutMs).to.be.below(full.runTimeoutMs);
@@ -30,8 +32,12 @@ describe('scripts/bench/study options, scenarios and job specs', () => {
       'comm',
       '--out',
       'x',
+      '--epochs',
+      '3',
+      '--lr-decay',
+      'none',
     ]);
-    expect(o).to.deep.include({ data: '/pcam', train: 1024, out: 'x' });
+    expect(o).to.deep.include({ data: '/pcam', train: 1024, out: 'x', epochs: 3, lrDecay: 'none' });
     expect(o.workers).to.deep.equal([1, 4]);
     expect(o.variants).to.deep.equal(['sync']);
     expect(o.skip).to.deep.equal(['comm']);
@@ -44,6 +50,8 @@ describe('scripts/bench/study options, scenarios and job specs', () => {
     expect(() => parseStudyArgs(['--frobnicate', '1'])).to.throw(/unknown option --frobnicate/);
     expect(() => parseStudyArgs(['--data'])).to.throw(/--data needs a value/);
     expect(() => parseStudyArgs(['--train', '16'])).to.throw(/at least one batch/);
+    expect(() => parseStudyArgs(['--epochs', '0'])).to.throw(/--epochs must be a positive integer/);
+    expect(() => parseStudyArgs(['--lr-decay', 'step'])).to.throw(/--lr-decay takes one of none, cosine/);
   });
 
   it('plans every count for async and sync, plain async only at the largest count', () => {
@@ -66,8 +74,10 @@ describe('scripts/bench/study options, scenarios and job specs', () => {
       model: 'small-cnn',
       batchSize: 32,
       learningRate: 0.001,
-      examples: 4096,
+      examples: 8192,
+      epochs: 2,
       budget: 'epochs',
+      lrDecay: 'cosine',
       stalenessBound: 16,
     };
     const specs = planScenarios([1, 8], ['async', 'async-plain', 'sync']).map((s) =>
@@ -76,7 +86,8 @@ describe('scripts/bench/study options, scenarios and job specs', () => {
     for (const s of specs) {
       expect(s.id).to.equal(STUDY_JOB_ID);
       expect(s.data).to.deep.equal({ path: '/data' });
-      expect(s.training).to.deep.include({ model: 'small-cnn', batchSize: 32, epochs: 1 });
+      expect(s.training).to.deep.include({ model: 'small-cnn', batchSize: 32, epochs: 2 });
+      expect(s.training.lrSchedule).to.deep.equal({ decay: 'cosine', warmupSteps: 0, minFactor: 0 });
     }
     const [a1, a8, p8, s1, s8] = specs;
     expect(a1.roles.worker.desired).to.equal(1);
@@ -85,9 +96,9 @@ describe('scripts/bench/study options, scenarios and job specs', () => {
     expect(s8.training.mode).to.equal('sync');
     expect(s8.roles.worker).to.deep.include({ min: 8, max: 8, desired: 8 });
     // Eight validation points over the run: a sync step takes a batch from every worker.
-    expect(a8.training.evalEverySteps).to.equal(16);
-    expect(s8.training.evalEverySteps).to.equal(2);
-    expect(s1.training.evalEverySteps).to.equal(16);
+    expect(a8.training.evalEverySteps).to.equal(32);
+    expect(s8.training.evalEverySteps).to.equal(4);
+    expect(s1.training.evalEverySteps).to.equal(32);
   });
 
   it('budgets steps when the split is larger than the examples (real PCam)', () => {
@@ -96,7 +107,9 @@ describe('scripts/bench/study options, scenarios and job specs', () => {
       batchSize: 32,
       learningRate: 0.001,
       examples: 3200,
+      epochs: 2,
       budget: 'steps',
+      lrDecay: 'none',
       stalenessBound: 16,
     };
     expect(stepsOf(t, scenario('async', 4))).to.equal(100);
@@ -104,5 +117,6 @@ describe('scripts/bench/study options, scenarios and job specs', () => {
     const spec = parseJobSpec(studyJobSpec(t, scenario('sync', 4), '/pcam', '/ckpt'));
     expect(spec.training.steps).to.equal(25);
     expect(spec.training.epochs).to.equal(undefined);
+    expect(spec.training.lrSchedule.decay).to.equal('none');
   });
 });

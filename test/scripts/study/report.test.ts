@@ -35,7 +35,9 @@ function input(over: Partial<ReportInput> = {}): ReportInput {
       parameters: 27809,
       batchSize: 32,
       learningRate: 0.001,
-      examples: 4096,
+      examples: 8192,
+      epochs: 2,
+      lrDecay: 'cosine',
       stalenessBound: 16,
     },
     rows,
@@ -89,6 +91,9 @@ describe('scripts/bench/study report', () => {
     const md = renderReport(input());
     expect(md).to.include('N × (t_c + t_comm) / (t_c + t_comm + (N − 1) × t_apply)');
     expect(md).to.include('t_apply (time in the PS');
+    expect(md).to.include(
+      'Adam lr 0.001 with cosine decay over the run, 8192 training examples (2 passes over 4096)',
+    );
     expect(md).to.include('PS process CPU per push (all of it');
     // 8 workers with the whole 2 ms of PS CPU serialized: 504 / (504 + 14).
     expect(md).to.include(`| ${((504 / 518) * 100).toFixed(1)}% |`);
