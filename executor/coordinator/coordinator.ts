@@ -39,6 +39,9 @@ export interface GrantedLease {
   expiresAtMs: number;
 }
 
+/** Whether ps-0 may apply a push of a lease (see Coordinator.admitPush). */
+export type PushAdmission = 'ok' | 'unknown' | 'duplicate';
+
 export type LeaseAnswer =
   { kind: 'granted'; lease: GrantedLease } | { kind: 'wait'; retryAfterMs: number } | { kind: 'done' };
 
@@ -148,6 +151,30 @@ export class Coordinator {
       expiresAtMs = r.expiresAtMs;
     }
     return { leaseValid, done: this.progress().done, expiresAtMs };
+  }
+
+  /**
+   * ps-0 asks before it applies a push from `workerId`'s lease `leaseId` that takes the lease to `processed`
+   * positions: `unknown` when the lease is not live (this book was restored from a checkpoint older than
+   * the lease, or it expired and went to another worker) and `duplicate` when those positions are already
+   * recorded (a retried push that was applied) — either way the push must have no effect — else `ok`. Like
+   * a report, it extends the lease (or revives an expired one whose range nobody took).
+   */
+  admitPush(workerId: string, leaseId: number, processed: number): PushAdmission {
+    const r = this.apply(reportLease(this.state, workerId, leaseId, 0, this.now()));
+    if (!r.valid) {
+      this.log.warn('push of an unknown lease refused', { workerId, leaseId });
+      return 'unknown';
+    }
+    return processed > 0 && r.processed >= processed ? 'duplicate' : 'ok';
+  }
+
+  /**
+   * ps-0 calls this in the same turn as it applies an admitted push, before the step can be checkpointed:
+   * the book then holds exactly the batches the weights hold, and a restore re-trains nothing twice.
+   */
+  pushApplied(workerId: string, leaseId: number, processed: number): void {
+    this.apply(reportLease(this.state, workerId, leaseId, processed, this.now()));
   }
 
   progress(): JobProgress {

@@ -265,7 +265,8 @@ function liveLease(
 
 /**
  * Records that `worker` trained on the first `processed` positions of its lease and extends it. `valid`
- * false when the lease is gone (expired and handed to another worker): stop working on it.
+ * false when the lease is gone (expired and handed to another worker, or unknown to a book restored from
+ * a checkpoint older than the lease): stop working on it. `processed` is then the lease's recorded count.
  */
 export function reportLease(
   state: LeaseBookState,
@@ -273,10 +274,10 @@ export function reportLease(
   leaseId: number,
   processed: number,
   nowMs: number,
-): { state: LeaseBookState; valid: boolean; expiresAtMs: number; counted: Counted[] } {
+): { state: LeaseBookState; valid: boolean; expiresAtMs: number; processed: number; counted: Counted[] } {
   const exp = expireLeases(state, nowMs);
   const live = liveLease(exp.state, worker, leaseId);
-  if (!live) return { state: exp.state, valid: false, expiresAtMs: 0, counted: exp.counted };
+  if (!live) return { state: exp.state, valid: false, expiresAtMs: 0, processed: 0, counted: exp.counted };
   const l = live.lease;
   const p = Math.max(l.processed, Math.min(l.end - l.origin, Math.floor(processed)));
   const updated: Lease = {
@@ -289,6 +290,7 @@ export function reportLease(
     state: { ...live.state, leases },
     valid: true,
     expiresAtMs: updated.expiresAtMs,
+    processed: updated.processed,
     counted: exp.counted,
   };
 }
@@ -404,7 +406,18 @@ export function snapshotLeaseBook(state: LeaseBookState): LeaseBookSnapshot {
   };
 }
 
-/** A book restored from a snapshot under `config`; throws DATA_INVALID when the snapshot does not fit. */
+/**
+ * Lease ids a restored book skips. Leases granted after the snapshot are forgotten, but their workers may
+ * still call with their ids (a late report, a retried push): the restored book must not hand those ids out
+ * again, or such a call would land on a new lease of the same worker. It cannot know how many were granted,
+ * so it skips more than any checkpoint interval can grant.
+ */
+export const RESTORED_LEASE_ID_GAP = 1 << 20;
+
+/**
+ * A book restored from a snapshot under `config` (no live leases: their unprocessed parts are free, their
+ * ids never reused); throws DATA_INVALID when the snapshot does not fit.
+ */
 export function restoreLeaseBook(config: LeaseBookConfig, snap: LeaseBookSnapshot): LeaseBookState {
   const base = createLeaseBook(config);
   const bad = (why: string): never => {
@@ -427,7 +440,7 @@ export function restoreLeaseBook(config: LeaseBookConfig, snap: LeaseBookSnapsho
   }
   return {
     ...base,
-    nextLeaseId: Math.max(1, snap.nextLeaseId),
+    nextLeaseId: Math.max(1, snap.nextLeaseId) + RESTORED_LEASE_ID_GAP,
     nextEpoch: snap.nextEpoch,
     completedEpochs: snap.completedEpochs,
     examplesDone: snap.examplesDone,

@@ -20,6 +20,14 @@ export interface PushAnswer {
   /** Present when the push asked for weights. */
   values?: Map<string, Float32Array>;
   incarnation: string;
+  /** ps-0 only: its coordinator does not know the push's lease; nothing was applied, drop the lease. */
+  leaseUnknown: boolean;
+}
+
+/** The data lease a pushed batch came from, and the positions of it done once the push is applied. */
+export interface PushLease {
+  leaseId: number;
+  processed: number;
 }
 
 /** How pushed gradients travel: float32 as computed, or float16 (half the bytes). */
@@ -65,7 +73,10 @@ export class PsClient {
     return { step: r.step, values: tensorsToMap(r.tensors, MAX_VARIABLES), incarnation: r.incarnation };
   }
 
-  /** Pushes `gradients` of `specs`; `gradientDtype` float16 halves their bytes (rounded, see compress/fp16). */
+  /**
+   * Pushes `gradients` of `specs`; `gradientDtype` float16 halves their bytes (rounded, see compress/fp16).
+   * `lease` names the batch's data lease: ps-0 applies the push only while its coordinator knows the lease.
+   */
   async push(
     workerId: string,
     baseStep: number,
@@ -76,6 +87,7 @@ export class PsClient {
       examples?: number;
       deadlineMs?: number;
       gradientDtype?: GradientDtype;
+      lease?: PushLease;
     } = {},
   ): Promise<PushAnswer> {
     const r = await this.rpc.call<{
@@ -85,6 +97,7 @@ export class PsClient {
       message: string;
       tensors: WireTensor[];
       incarnation: string;
+      lease_unknown: boolean;
     }>(
       'Push',
       {
@@ -93,6 +106,8 @@ export class PsClient {
         gradients: wire(specs, gradients, opts.gradientDtype),
         return_weights: opts.returnWeights ?? false,
         examples: opts.examples ?? 0,
+        lease_id: opts.lease?.leaseId ?? 0,
+        lease_processed: opts.lease?.processed ?? 0,
       },
       opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {},
     );
@@ -105,6 +120,7 @@ export class PsClient {
       message: r.message,
       ...(opts.returnWeights ? { values: tensorsToMap(r.tensors, MAX_VARIABLES) } : {}),
       incarnation: r.incarnation,
+      leaseUnknown: r.lease_unknown === true,
     };
   }
 

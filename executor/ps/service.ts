@@ -46,8 +46,22 @@ const count = (v: unknown, what: string): number => {
   return v;
 };
 
-/** Handlers of nodal.ps.ParameterServer for `shard`. */
-export function parameterServerHandlers(shard: ParameterShard): Record<string, UnaryHandler> {
+/**
+ * The data-lease check of the shard that hosts the coordinator (ps-0; the Coordinator implements it). A
+ * push names the lease its batch came from; ps-0 applies it only if the coordinator still knows the lease
+ * and has not recorded the batch yet, and records it in the same turn as the step, so after a restart from
+ * a checkpoint no batch of a forgotten lease is applied and none is counted without its step or vice versa.
+ */
+export interface PushLeaseGate {
+  admitPush(workerId: string, leaseId: number, processed: number): 'ok' | 'unknown' | 'duplicate';
+  pushApplied(workerId: string, leaseId: number, processed: number): void;
+}
+
+/** Handlers of nodal.ps.ParameterServer for `shard`; `leases` on the shard that hosts the coordinator. */
+export function parameterServerHandlers(
+  shard: ParameterShard,
+  leases?: PushLeaseGate,
+): Record<string, UnaryHandler> {
   return {
     Init(req: {
       specs: Array<{ name: string; shape: number[]; dtype: string }>;
@@ -87,15 +101,41 @@ export function parameterServerHandlers(shard: ParameterShard): Record<string, U
       gradients: WireTensor[];
       return_weights: boolean;
       examples: number;
+      lease_id?: number;
+      lease_processed?: number;
     }) {
       if (!req.worker_id || req.worker_id.length > MAX_WORKER_ID)
         throw new NodalError('VALIDATION', 'Push needs a worker_id (1-256 characters)');
       const baseStep = count(req.base_step, 'base_step');
+      const leaseId = count(req.lease_id ?? 0, 'lease_id');
+      const processed = count(req.lease_processed ?? 0, 'lease_processed');
       checkShapes(shard.specs, req.gradients);
       const gradients = tensorsToMap(req.gradients, Math.max(shard.specs.length, 1));
+      const workerId = req.worker_id;
+      const gated = leases && leaseId > 0;
+      // Admission and the apply below run in one turn (no await between), so nothing changes in between.
+      const admission = gated ? leases.admitPush(workerId, leaseId, processed) : 'ok';
+      if (admission !== 'ok') {
+        const { step, values } = shard.pull();
+        return {
+          outcome: OUTCOME_ON_WIRE[admission === 'unknown' ? 'stale' : 'dropped'],
+          step,
+          staleness: 0,
+          message:
+            admission === 'unknown'
+              ? `lease ${leaseId} of ${workerId} is unknown to the coordinator (restored from a checkpoint, or expired and reassigned): nothing applied, drop the lease`
+              : `positions up to ${processed} of lease ${leaseId} were already applied: a retried push, ignored`,
+          tensors: req.return_weights ? wireTensors(shard.specs, values) : [],
+          incarnation: shard.incarnation,
+          lease_unknown: admission === 'unknown',
+        };
+      }
       const reply = await shard.push(
-        { workerId: req.worker_id, baseStep, gradients },
-        { returnWeights: req.return_weights },
+        { workerId, baseStep, gradients },
+        {
+          returnWeights: req.return_weights,
+          ...(gated ? { onAccepted: () => leases.pushApplied(workerId, leaseId, processed) } : {}),
+        },
       );
       return {
         outcome: OUTCOME_ON_WIRE[reply.result.outcome],
@@ -104,6 +144,7 @@ export function parameterServerHandlers(shard: ParameterShard): Record<string, U
         message: reply.result.message,
         tensors: reply.values ? wireTensors(shard.specs, reply.values) : [],
         incarnation: shard.incarnation,
+        lease_unknown: false,
       };
     },
 

@@ -233,11 +233,17 @@ export class ParameterShard {
   /**
    * Applies a push (see applyPush for outcomes and errors). With `returnWeights` the reply carries the values
    * after it; in sync mode it resolves once the push's step is applied (or the sync wait runs out).
+   * `onAccepted` runs when the push is applied or aggregated, in the same turn and before the new state is
+   * visible or checkpointed (ps-0 records the push's data-lease progress there); if it throws, nothing changes.
    */
-  async push(p: Push, opts: { returnWeights?: boolean } = {}): Promise<PushReply> {
+  async push(
+    p: Push,
+    opts: { returnWeights?: boolean; onAccepted?: (result: PushResult) => void } = {},
+  ): Promise<PushReply> {
     this.ensureOpen();
     const before = this.requireState();
     const { state, result } = applyPush(before, p, this.now());
+    if (result.outcome === 'applied' || result.outcome === 'aggregated') opts.onAccepted?.(result);
     this.setState(state);
     if (this.config.mode === 'sync' && result.outcome === 'aggregated' && state.step === before.step) {
       this.armSyncTimer();

@@ -2,7 +2,7 @@
 // over the model's specs), seeding uninitialized shards, pulling every shard into one weight map, and
 // pushing each shard its share of the gradients in parallel.
 import { assignShards, type ShardAssignment } from '../ps/assign.js';
-import { PsClient, type GradientDtype, type PushAnswer } from '../ps/client.js';
+import { PsClient, type GradientDtype, type PushAnswer, type PushLease } from '../ps/client.js';
 import type { VariableSpec } from '../ps/specs.js';
 import type { RpcClientOptions } from '../rpc/client.js';
 
@@ -57,7 +57,7 @@ export class PsGroup {
 
   /**
    * Pushes each shard in `shards` (default all) its gradients, computed on `baseSteps[i]`, asking for fresh
-   * weights back; answers in the order of `shards`.
+   * weights back; answers in the order of `shards`. Rejects when any push fails (see pushEach).
    */
   async pushAll(
     workerId: string,
@@ -66,14 +66,42 @@ export class PsGroup {
     examples: number,
     shards: readonly number[] = this.clients.map((_, i) => i),
   ): Promise<PushAnswer[]> {
+    return Promise.all(this.pushes(workerId, baseSteps, grads, examples, shards));
+  }
+
+  /**
+   * Like pushAll, with the batch's data `lease` (ps-0 applies the push only while its coordinator knows
+   * it), and one settled result per shard: a shard that failed does not hide the answers of the others,
+   * whose pushes were applied and must not be sent again.
+   */
+  async pushEach(
+    workerId: string,
+    baseSteps: readonly number[],
+    grads: ReadonlyMap<string, Float32Array>,
+    examples: number,
+    shards: readonly number[],
+    lease?: PushLease,
+  ): Promise<Array<PromiseSettledResult<PushAnswer>>> {
+    return Promise.allSettled(this.pushes(workerId, baseSteps, grads, examples, shards, lease));
+  }
+
+  private pushes(
+    workerId: string,
+    baseSteps: readonly number[],
+    grads: ReadonlyMap<string, Float32Array>,
+    examples: number,
+    shards: readonly number[],
+    lease?: PushLease,
+  ): Array<Promise<PushAnswer>> {
     const opts = {
       returnWeights: true,
       examples,
       ...(this.pushDeadlineMs ? { deadlineMs: this.pushDeadlineMs } : {}),
       gradientDtype: this.gradientDtype,
+      ...(lease ? { lease } : {}),
     };
-    return Promise.all(
-      shards.map((i) => this.clients[i].push(workerId, baseSteps[i], this.assignment.shards[i], grads, opts)),
+    return shards.map((i) =>
+      this.clients[i].push(workerId, baseSteps[i], this.assignment.shards[i], grads, opts),
     );
   }
 

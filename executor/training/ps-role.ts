@@ -95,7 +95,8 @@ export class PsRole {
       });
     }
     const services: ServiceBinding[] = [
-      { service: 'nodal.ps.ParameterServer', handlers: parameterServerHandlers(shard) },
+      // On ps-0 a push is admitted and its lease progress recorded by the coordinator, with the step.
+      { service: 'nodal.ps.ParameterServer', handlers: parameterServerHandlers(shard, coordinator) },
     ];
     if (coordinator)
       services.push({ service: 'nodal.coordinator.Coordinator', handlers: coordinatorHandlers(coordinator) });

@@ -4,16 +4,25 @@
 // dies its lease expires and only the untrained part goes to another worker; when a PS restarts (from its
 // checkpoint) it retries with backoff, re-seeds or re-pulls, and recomputes the batch.
 //
+// Exactly once across PS restarts: every push names its lease and how far into it the batch goes. ps-0,
+// which hosts the coordinator, applies a push only while the coordinator knows the lease, and records that
+// progress in the same turn as the step, so its checkpoints hold the same batches in the weights and in the
+// lease book. A ps-0 restored from a checkpoint knows none of the leases handed out before the crash: it
+// refuses their pushes (leaseUnknown) and the worker drops the lease at once, so none of its batches is
+// applied on top of the restored weights while the coordinator hands its examples out again. After any shard
+// restart the worker also confirms its lease with the coordinator before it pushes again, so a forgotten
+// lease reaches no other shard either.
+//
 // States: created → connecting → training ⇄ waiting, any of those → reconnecting → training,
 // then stopping → stopped (job done or shutdown) or failed (an error that retries cannot fix).
 import { NodalError, isNodalError } from '../../config/errors.js';
 import { silentLogger, type Logger } from '../../config/logger.js';
 import { CoordinatorClient } from '../coordinator/client.js';
-import type { GrantedLease } from '../coordinator/coordinator.js';
+import type { GrantedLease, WorkerReport } from '../coordinator/coordinator.js';
 import { augmentBatch } from '../data/augment.js';
 import { toModelInput } from '../data/normalize.js';
 import { mixSeed } from '../data/rng.js';
-import type { GradientDtype, PushAnswer } from '../ps/client.js';
+import type { GradientDtype, PushAnswer, PushLease } from '../ps/client.js';
 import type { BackoffOptions } from '../rpc/backoff.js';
 import { sleep } from '../rpc/backoff.js';
 import type { RpcClientOptions } from '../rpc/client.js';
@@ -96,6 +105,8 @@ export class TrainingWorker {
   private baseSteps: number[] = [];
   private incarnations: string[] = [];
   private lease: { lease: GrantedLease; processed: number } | undefined;
+  /** A shard restarted since the lease was confirmed: the coordinator may have forgotten it. */
+  private leaseInDoubt = false;
   private running: Promise<void> | undefined;
   private readonly progress: WorkerProgress;
 
@@ -255,7 +266,10 @@ export class TrainingWorker {
     );
     const restarted =
       this.incarnations.length > 0 && pulled.incarnations.some((inc, i) => inc !== this.incarnations[i]);
-    if (restarted) this.log.warn('a PS shard restarted; weights re-pulled', { steps: pulled.steps });
+    if (restarted) {
+      this.log.warn('a PS shard restarted; weights re-pulled', { steps: pulled.steps });
+      this.leaseInDoubt = true;
+    }
     this.adopt(pulled.values, pulled.steps, pulled.incarnations);
   }
 
@@ -275,6 +289,8 @@ export class TrainingWorker {
     lease: GrantedLease,
   ): Promise<'lease-done' | 'abandoned' | 'job-done' | 'aborted'> {
     this.lease = { lease, processed: 0 };
+    // Granted by the coordinator as it is now; a restart from here on raises the doubt again.
+    this.leaseInDoubt = false;
     this.progress.epoch = lease.epoch;
     this.progress.leaseId = lease.leaseId;
     const n = lease.indices.length;
@@ -284,11 +300,8 @@ export class TrainingWorker {
     const settle = async (): Promise<'abandoned' | 'job-done' | undefined> => {
       const r = pending ? await pending : undefined;
       pending = undefined;
-      if (r && !r.leaseValid) {
-        this.log.warn('lease lost (expired and reassigned); abandoning it', { leaseId: lease.leaseId });
-        this.lease = undefined;
-        return 'abandoned';
-      }
+      if (r && !r.leaseValid)
+        return this.dropLease(lease, 'expired and reassigned, or forgotten by a restart');
       return r?.done ? 'job-done' : undefined;
     };
     for (let offset = 0; offset < n; offset += this.opts.batchSize) {
@@ -300,19 +313,18 @@ export class TrainingWorker {
       // A gradient step blocks the event loop; yield between batches so a KILL or a progress report is
       // handled within one batch instead of waiting for the next network round trip.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      await this.trainBatch(lease, offset, indices);
+      if ((await this.trainBatch(lease, offset, indices)) === 'lease-lost') {
+        // A report of this lease still travelling must not outlive it.
+        await pending?.catch(() => {});
+        return this.dropLease(
+          lease,
+          'the coordinator does not know it (restored from a checkpoint, or reassigned)',
+        );
+      }
       this.lease.processed = offset + indices.length;
       const stop = await settle();
       if (stop) return stop;
-      const report = {
-        workerId: this.opts.workerId,
-        leaseId: lease.leaseId,
-        processed: this.lease.processed,
-        loss: this.progress.loss,
-        imagesPerSec: this.progress.imagesPerSec,
-        staleness: this.progress.staleness,
-        examples: this.progress.examples,
-      };
+      const report = this.reportOf(lease.leaseId, this.lease.processed);
       pending = this.retry(() => this.coordinator!.report(report));
       // Not awaited here: a rejection is read by settle() at the next batch or after the loop.
       pending.catch(() => {});
@@ -326,7 +338,35 @@ export class TrainingWorker {
     return 'lease-done';
   }
 
-  private async trainBatch(lease: GrantedLease, offset: number, indices: Uint32Array): Promise<void> {
+  private dropLease(lease: GrantedLease, why: string): 'abandoned' {
+    this.log.warn(`lease lost (${why}); abandoning it`, { leaseId: lease.leaseId });
+    this.lease = undefined;
+    return 'abandoned';
+  }
+
+  private reportOf(leaseId: number, processed: number): WorkerReport {
+    return {
+      workerId: this.opts.workerId,
+      leaseId,
+      processed,
+      loss: this.progress.loss,
+      imagesPerSec: this.progress.imagesPerSec,
+      staleness: this.progress.staleness,
+      examples: this.progress.examples,
+    };
+  }
+
+  /**
+   * Trains one batch: gradients pushed to every shard, recomputed on fresh weights for the shards that
+   * refused them as stale or could not be reached. 'lease-lost' when the coordinator no longer knows the
+   * lease (ps-0 refused the push, or did not confirm the lease after a shard restarted): ps-0 did not apply
+   * the batch, and nothing more of the lease may be pushed.
+   */
+  private async trainBatch(
+    lease: GrantedLease,
+    offset: number,
+    indices: Uint32Array,
+  ): Promise<'trained' | 'lease-lost'> {
     const started = performance.now();
     const { x, y } = this.opts.data.readBatch(Array.from(indices));
     const augment = this.opts.augment === undefined ? augmentBatch : this.opts.augment;
@@ -334,48 +374,74 @@ export class TrainingWorker {
       ? augment(x, mixSeed(this.opts.seed, lease.epoch, lease.start + offset))
       : toModelInput(x);
     const shardCount = this.group!.size;
+    const pushLease: PushLease = { leaseId: lease.leaseId, processed: offset + indices.length };
     let todo = Array.from({ length: shardCount }, (_, i) => i);
     let staleRounds = 0;
     let loss = NaN;
     let staleness = 0;
     while (todo.length > 0) {
+      // A shard restarted (seen by a pull or a push answer): if it was ps-0, its coordinator came back from a
+      // checkpoint and may not know this lease. Ask before any shard gets another push of it.
+      if (this.leaseInDoubt) {
+        const confirmed = await this.retry(() =>
+          this.coordinator!.report(this.reportOf(lease.leaseId, this.lease?.processed ?? 0)),
+        );
+        if (!confirmed.leaseValid) return 'lease-lost';
+        this.leaseInDoubt = false;
+      }
       const step = this.opts.trainable.lossAndGradients(input, y);
       loss = step.loss;
-      let answers: PushAnswer[];
-      try {
-        answers = await this.group!.pushAll(
-          this.opts.workerId,
-          this.baseSteps,
-          step.grads,
-          indices.length,
-          todo,
-        );
-      } catch (e) {
-        if (
-          this.aborted ||
-          !(isNodalError(e, 'UNAVAILABLE') || isNodalError(e, 'TIMEOUT') || isNodalError(e, 'CONFLICT'))
-        )
-          throw e;
-        this.log.warn('push failed; reconnecting', { error: (e as Error).message });
-        this.life.transitionTo(['training'], 'reconnecting');
-        await this.resync();
-        this.life.transitionTo(['reconnecting'], 'training');
-        continue;
-      }
+      const settled = await this.group!.pushEach(
+        this.opts.workerId,
+        this.baseSteps,
+        step.grads,
+        indices.length,
+        todo,
+        pushLease,
+      );
       const stale: number[] = [];
-      answers.forEach((a, k) => {
-        const shard = todo[k];
+      const failed: number[] = [];
+      const errors: unknown[] = [];
+      let leaseUnknown = false;
+      settled.forEach((r, k) => {
+        const shard = todo[k]!;
+        if (r.status === 'rejected') {
+          failed.push(shard);
+          errors.push(r.reason);
+          return;
+        }
+        const a: PushAnswer = r.value;
         if (a.values) for (const [name, v] of a.values) this.weights.set(name, v);
         this.baseSteps[shard] = a.step;
         if (a.incarnation !== this.incarnations[shard] && this.incarnations[shard] !== undefined) {
           this.log.warn('PS shard restarted', { shard, step: a.step });
+          this.leaseInDoubt = true;
         }
         this.incarnations[shard] = a.incarnation;
         staleness = Math.max(staleness, a.staleness);
-        if (a.outcome === 'stale') stale.push(shard);
+        if (a.leaseUnknown) leaseUnknown = true;
+        else if (a.outcome === 'stale') stale.push(shard);
       });
       this.opts.trainable.setWeights(this.weights);
+      if (leaseUnknown) return 'lease-lost';
       this.progress.stalePushes += stale.length;
+      if (failed.length > 0) {
+        const fatal = errors.find(
+          (e) =>
+            !(isNodalError(e, 'UNAVAILABLE') || isNodalError(e, 'TIMEOUT') || isNodalError(e, 'CONFLICT')),
+        );
+        if (this.aborted || fatal !== undefined) throw fatal ?? errors[0];
+        this.log.warn('push failed; reconnecting', {
+          shards: failed,
+          error: (errors[0] as Error).message,
+        });
+        this.life.transitionTo(['training'], 'reconnecting');
+        await this.resync();
+        this.life.transitionTo(['reconnecting'], 'training');
+        // Only the shards that did not take the batch get it again (on the re-pulled weights).
+        todo = [...failed, ...stale].sort((a, b) => a - b);
+        continue;
+      }
       // Recompute on the fresh weights for the shards that refused, so the batch is still trained on once.
       todo = stale.length > 0 && staleRounds++ < (this.opts.staleRetries ?? 2) ? stale : [];
     }
@@ -388,6 +454,7 @@ export class TrainingWorker {
     p.examples += indices.length;
     p.batches++;
     p.step = this.baseSteps[0] ?? 0;
+    return 'trained';
   }
 
   /** Gives back the current lease (its trained part counts) — on KILL, on failure, at the end. */

@@ -157,6 +157,30 @@ describe('executor/coordinator/leases', () => {
     }
   });
 
+  it('a restored book never hands out again an id granted after its snapshot (a late call of it finds nothing)', () => {
+    const a = grant(createLeaseBook(cfg()), 'w1');
+    const snap = JSON.parse(JSON.stringify(snapshotLeaseBook(a.state)));
+    // After the checkpoint, before the crash: more leases are granted.
+    let s = a.state;
+    const after: number[] = [];
+    for (const w of ['w1', 'w2']) {
+      const g = grant(s, w);
+      s = g.state;
+      after.push(g.lease.id);
+    }
+    let restored = restoreLeaseBook(cfg(), snap);
+    for (const w of ['w1', 'w2']) {
+      const g = grant(restored, w);
+      restored = g.state;
+      expect(after).to.not.include(g.lease.id);
+      expect(g.lease.id).to.be.greaterThan(Math.max(a.lease.id, ...after));
+    }
+    for (const [i, id] of after.entries()) {
+      const r = reportLease(restored, `w${i + 1}`, id, 1, 0);
+      expect(r.valid, `lease ${id}`).to.equal(false);
+    }
+  });
+
   it('rejects bad configs', () => {
     for (const over of [
       { datasetSize: 0 },

@@ -298,3 +298,82 @@ describe('executor/rpc services over loopback gRPC @integration', () => {
     });
   });
 });
+
+describe('executor/rpc Push on ps-0: the data-lease gate @integration', () => {
+  let shard: ParameterShard;
+  let coordinator: Coordinator;
+  let server: RpcServer;
+  let ps: PsClient;
+  let leaseId: number;
+
+  before(async () => {
+    shard = await ParameterShard.create({ shardIndex: 0, shardCount: 1, config: config() });
+    coordinator = new Coordinator({
+      datasetSize: 64,
+      leaseSize: 64,
+      epochs: 1,
+      leaseTimeoutMs: 10_000,
+      seed: 3,
+      globalStep: () => shard.step,
+    });
+    server = await startRpcServer({
+      secret: SECRET,
+      services: [
+        { service: 'nodal.ps.ParameterServer', handlers: parameterServerHandlers(shard, coordinator) },
+        { service: 'nodal.coordinator.Coordinator', handlers: coordinatorHandlers(coordinator) },
+      ],
+    });
+    ps = new PsClient(server.address, { secret: SECRET, deadlineMs: 5_000 });
+    await ps.init(SPECS, 1, SPECS, initialValues());
+    const a = coordinator.lease('w1');
+    if (a.kind !== 'granted') throw new Error('no lease');
+    leaseId = a.lease.leaseId;
+  });
+
+  after(async () => {
+    ps.close();
+    await server.close();
+    await shard.shutdown();
+  });
+
+  it('applies a push of a live lease and counts its positions in the same step (the checkpointed book has them)', async () => {
+    const a = await ps.push('w1', 0, SPECS, grads(), {
+      returnWeights: true,
+      lease: { leaseId, processed: 32 },
+    });
+    expect(a).to.include({ outcome: 'applied', step: 1, leaseUnknown: false });
+    expect(coordinator.snapshot().examplesDone).to.equal(32);
+  });
+
+  it('gives a retried push of the same positions no effect', async () => {
+    const a = await ps.push('w1', 1, SPECS, grads(), {
+      returnWeights: true,
+      lease: { leaseId, processed: 32 },
+    });
+    expect(a).to.include({ outcome: 'dropped', step: 1, leaseUnknown: false });
+    expect(shard.step).to.equal(1);
+  });
+
+  it('gives a push of a lease the coordinator does not know no effect and says so (with the weights)', async () => {
+    const before = Array.from(shard.pull().values.get('w')!);
+    for (const [worker, id] of [
+      ['w1', leaseId + 1], // never granted (or granted by the book before a restore)
+      ['w2', leaseId], // another worker's
+    ] as const) {
+      const a = await ps.push(worker, 1, SPECS, grads(), {
+        returnWeights: true,
+        lease: { leaseId: id, processed: 64 },
+      });
+      expect(a).to.include({ outcome: 'stale', step: 1, leaseUnknown: true });
+      expect(a.message).to.match(/unknown to the coordinator/);
+      expect(Array.from(a.values!.get('w')!)).to.deep.equal(before);
+    }
+    expect(shard.step).to.equal(1);
+    expect(coordinator.snapshot().examplesDone).to.equal(32);
+  });
+
+  it('leaves pushes without a lease (lease_id 0) as they were', async () => {
+    const a = await ps.push('w3', 1, SPECS, grads());
+    expect(a).to.include({ outcome: 'applied', step: 2, leaseUnknown: false });
+  });
+});
