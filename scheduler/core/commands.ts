@@ -112,6 +112,17 @@ export type Command =
       readonly agentId?: string;
       readonly gracePeriodMs: number;
     }
+  /**
+   * SHUTDOWN the custom executor of `taskId` (one executor per task) on its agent: the escalation of a
+   * KILL that went unanswered. The agent destroys the executor's container after its shutdown grace
+   * period and reports the task's terminal state itself.
+   */
+  | {
+      readonly type: 'shutdown';
+      readonly taskId: string;
+      readonly executorId: string;
+      readonly agentId: string;
+    }
   | { readonly type: 'acknowledge'; readonly agentId: string; readonly taskId: string; readonly uuid: string }
   /** RECONCILE: explicit for the listed tasks; implicit (`"reconcile": {}`) when the list is empty. */
   | {

@@ -24,6 +24,7 @@ import type { Input } from './inputs.js';
 import { syncJobs } from './job-sync.js';
 import { coreOptions, type CoreOptions } from './options.js';
 import type { CoreState } from './state.js';
+import { resendKill } from './task-life.js';
 
 /** The result of one input. */
 export interface Step {
@@ -57,11 +58,12 @@ function dispatch(d: Draft, input: Input): void {
       d.meta.subscribed = true;
       d.meta.suppressed = false;
       startReconciliation(d, true);
-      // Kills sent before a disconnect may have been lost.
+      // Kills (and executor shutdowns) sent before a disconnect may have been lost.
       for (const t of Object.values(d.tasks))
         if (t.killRequestedAtMs !== undefined) {
-          d.setTask({ ...t, killRequestedAtMs: d.nowMs }, { persist: false });
-          d.call({ type: 'kill', taskId: t.taskId, agentId: t.agentId, gracePeriodMs: t.killGracePeriodMs });
+          const next = { ...t, killRequestedAtMs: d.nowMs };
+          d.setTask(next, { persist: false });
+          resendKill(d, next);
         }
       return;
     case 'disconnected':

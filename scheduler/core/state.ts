@@ -92,6 +92,10 @@ export interface TaskRecord {
   readonly expectationReconciled?: boolean;
   /** We asked for the task to be killed at this time (scale-in, job end, duplicate); re-sent on a timer. */
   readonly killRequestedAtMs?: number;
+  /** KILLs re-sent on the timer (after the first) without a terminal update since. */
+  readonly killResends?: number;
+  /** The kill went unanswered too long and the task's executor was sent SHUTDOWN (re-sent with later KILLs). */
+  readonly executorShutdownAtMs?: number;
   readonly killGracePeriodMs: number;
   /** Its slot was refilled by another task (unreachable, lost agent): if it comes back, it is killed. */
   readonly replaced?: boolean;

@@ -37,6 +37,18 @@ export function requestKill(d: Draft, task: TaskRecord): void {
 }
 
 /**
+ * Sends the KILL of a task being killed again (its retry timer, or a re-subscription: calls may have
+ * been lost), and the SHUTDOWN of its executor too once the kill has been escalated (Mesos ignores a
+ * SHUTDOWN for an executor already terminating, and the master drops one for an agent it cannot reach,
+ * so it is re-sent like the KILL).
+ */
+export function resendKill(d: Draft, task: TaskRecord): void {
+  d.call({ type: 'kill', taskId: task.taskId, agentId: task.agentId, gracePeriodMs: task.killGracePeriodMs });
+  if (task.executorShutdownAtMs !== undefined)
+    d.call({ type: 'shutdown', taskId: task.taskId, executorId: task.executorId, agentId: task.agentId });
+}
+
+/**
  * Frees the slot `task` fills (if any) after the task ended or vanished with `cause`, and decides by
  * the role's policy: restart after backoff, complete, or give up. Penalised causes that blame the
  * agent count toward avoiding it.

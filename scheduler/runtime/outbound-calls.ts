@@ -24,6 +24,7 @@ export type OutboundCall =
       readonly agentId?: string;
       readonly killPolicy: KillPolicy;
     }
+  | { readonly kind: 'shutdown'; readonly executorId: string; readonly agentId: string }
   | {
       readonly kind: 'acknowledge';
       readonly agentId: string;
@@ -52,6 +53,7 @@ export interface MesosCalls {
   revive(roles?: readonly string[]): Promise<void>;
   suppress(roles?: readonly string[]): Promise<void>;
   kill(taskId: string, agentId?: string, killPolicy?: KillPolicy): Promise<void>;
+  shutdown(executorId: string, agentId: string): Promise<void>;
   acknowledge(agentId: string, taskId: string, uuid: Uint8Array): Promise<void>;
   reconcile(tasks: readonly { readonly taskId: string; readonly agentId?: string }[]): Promise<void>;
   message(agentId: string, executorId: string, data: Uint8Array): Promise<void>;
@@ -91,6 +93,8 @@ export function callsFor(command: Command, taskInfo: TaskInfoOptions): OutboundC
           killPolicy: { grace_period: { nanoseconds: Math.round(command.gracePeriodMs * NS_PER_MS) } },
         },
       ];
+    case 'shutdown':
+      return [{ kind: 'shutdown', executorId: command.executorId, agentId: command.agentId }];
     case 'acknowledge':
       // The uuid went into the core as base64 of the bytes received; the same bytes go back.
       return [
@@ -132,6 +136,8 @@ export function sendCall(client: MesosCalls, call: OutboundCall): Promise<void> 
       return client.suppress();
     case 'kill':
       return client.kill(call.taskId, call.agentId, call.killPolicy);
+    case 'shutdown':
+      return client.shutdown(call.executorId, call.agentId);
     case 'acknowledge':
       return client.acknowledge(call.agentId, call.taskId, call.uuid);
     case 'reconcile':
@@ -150,6 +156,8 @@ export function describeCall(call: OutboundCall): Record<string, unknown> {
       return { call: 'DECLINE', offers: call.offerIds.length, refuseSeconds: call.filters.refuse_seconds };
     case 'kill':
       return { call: 'KILL', taskId: call.taskId, agentId: call.agentId };
+    case 'shutdown':
+      return { call: 'SHUTDOWN', executorId: call.executorId, agentId: call.agentId };
     case 'acknowledge':
       return { call: 'ACKNOWLEDGE', taskId: call.taskId, agentId: call.agentId };
     case 'reconcile':

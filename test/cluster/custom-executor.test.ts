@@ -4,7 +4,14 @@ import path from 'node:path';
 import type { LocalCluster } from '../../cluster/index.js';
 import type { FrameworkInfo, Offer, TaskStatus } from '../../protos/mesos/v1/types.js';
 import { resources } from '../fixtures/cluster/builders.js';
-import { eventually, executorTask, launch, startCluster, testExecutor } from '../fixtures/cluster/harness.js';
+import {
+  eventually,
+  executorTask,
+  launch,
+  sleep,
+  startCluster,
+  testExecutor,
+} from '../fixtures/cluster/harness.js';
 import { getJson, RawScheduler } from '../fixtures/cluster/raw-scheduler.js';
 
 interface AgentState {
@@ -149,6 +156,28 @@ describe('cluster custom executors @integration', () => {
     const killed = await ackThrough(s, 'long', 'TASK_KILLED');
     expect(killed.source).to.equal('SOURCE_EXECUTOR');
     await s.take((e) => e.type === 'FAILURE' && e.failure!.executor_id?.value === 'ex-down');
+  });
+
+  it('SHUTDOWN destroys a stopped executor after its grace period; the agent fails its task', async () => {
+    // A SIGSTOPped executor never sees KILL or SHUTDOWN; the agent SIGKILLs its process group once the
+    // shutdown grace period (500 ms here) has passed, as Mesos' shutdownExecutorTimeout destroys the
+    // container, and reports the task itself (slave.cpp: TASK_FAILED, REASON_EXECUTOR_TERMINATED).
+    await start();
+    await launch(s, offer, [executorTask('stuck', offer, testExecutor('ex-stuck'), 'run')]);
+    await ackThrough(s, 'stuck', 'TASK_RUNNING');
+    expect(cluster.killTask('stuck', 'SIGSTOP')).to.equal(true);
+    await s.send({ type: 'KILL', kill: { task_id: { value: 'stuck' }, agent_id: offer.agent_id } });
+    await sleep(300);
+    const sentAt = Date.now();
+    await s.send({
+      type: 'SHUTDOWN',
+      shutdown: { executor_id: { value: 'ex-stuck' }, agent_id: offer.agent_id },
+    });
+    const failed = await ackThrough(s, 'stuck', 'TASK_FAILED');
+    expect(Date.now() - sentAt).to.be.within(400, 10_000);
+    expect([failed.source, failed.reason]).to.deep.equal(['SOURCE_AGENT', 'REASON_EXECUTOR_TERMINATED']);
+    const failure = await s.take((e) => e.type === 'FAILURE' && e.failure!.executor_id?.value === 'ex-stuck');
+    expect(failure.failure!.status).to.equal(9); // SIGKILL
   });
 
   it('records that a container image could not be applied', async () => {

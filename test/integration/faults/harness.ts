@@ -414,7 +414,9 @@ export async function startFaultSystem(
     logger: silentLogger,
     store: new FileStore(join(workDir, 'state')),
     masters: [cluster.masterUrl],
-    core: { reconcileHoldMs: 2_000, refuseSecondsWhilePending: 1 },
+    // Kills re-sent every 2 × the task's grace (8 s for a worker), so an unanswered one escalates to SHUTDOWN
+    // within about half a minute instead of the product's minutes.
+    core: { reconcileHoldMs: 2_000, refuseSecondsWhilePending: 1, killRetryMs: 1_000 },
     ids: { ...randomIds(), jobSecret: () => secret },
     executorEnv: EXECUTOR_ENV,
   });

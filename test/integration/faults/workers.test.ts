@@ -82,20 +82,23 @@ describe('fault injection: workers @integration @faults', function () {
     expectCompletedExactlyOnce(run, baseline);
     expect(Date.now() - stoppedAt, 'the job waited for the lease to expire').to.be.at.least(LEASE_TIMEOUT_MS);
     expect(run.job.restarts, 'restarts').to.equal(0);
-    // The job's end kills the stalled task, but a stopped executor cannot act on KILL and the scheduler
-    // only re-sends it (never SHUTs the executor down): it ends once it runs again.
+    // The job's end kills the stalled task, but a stopped executor cannot act on KILL: after unanswered
+    // re-sends the scheduler SHUTs its executor down, and the agent kills the stopped process.
     const hung = s.scheduler.facade.getJob(JOB_ID).tasks.find((t) => t.taskId === victim.taskId);
-    expect(s.cluster.killTask(victim.taskId, 'SIGCONT'), 'resumed').to.equal(true);
-    await eventually('the stalled task killed once resumed', () =>
-      s.scheduler.facade.getJob(JOB_ID).tasks.every((t) => t.taskId !== victim.taskId),
+    await eventually(
+      'the stalled task ended by the executor SHUTDOWN, never resumed',
+      () => s.scheduler.facade.getJob(JOB_ID).tasks.every((t) => t.taskId !== victim.taskId),
+      90_000,
     );
+    const endedAfterS = Math.round((Date.now() - stoppedAt) / 1000);
+    expect(s.cluster.killTask(victim.taskId, 'SIGCONT'), 'the stopped process is gone').to.equal(false);
     FAULT_ROWS.push(
       faultRow(
         'stalled worker (SIGSTOP, never resumed)',
         1,
         run,
         baseline,
-        `of 2 workers; hung task ${hung?.state ?? 'gone'} after the end`,
+        `of 2 workers; hung task ${hung?.state ?? 'gone'} at the end, shut down ${endedAfterS} s after the stop`,
       ),
     );
   });

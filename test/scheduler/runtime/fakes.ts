@@ -43,6 +43,9 @@ export class FakeMesos implements MesosCalls {
       killPolicy: killPolicy ?? {},
     });
   }
+  shutdown(executorId: string, agentId: string) {
+    return this.record({ kind: 'shutdown', executorId, agentId });
+  }
   acknowledge(agentId: string, taskId: string, uuid: Uint8Array) {
     return this.record({ kind: 'acknowledge', agentId, taskId, uuid });
   }

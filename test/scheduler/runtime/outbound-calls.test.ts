@@ -43,6 +43,11 @@ describe('scheduler runtime: commands to Mesos calls', () => {
     expect(env.NODAL_JOB_SECRET).to.be.a('string').and.not.equal('');
   });
 
+  it('describes a SHUTDOWN by its executor and agent', () => {
+    const [call] = callsFor({ type: 'shutdown', taskId: 't', executorId: 'e', agentId: 'S1' }, taskInfo);
+    expect(describeCall(call!)).to.deep.equal({ call: 'SHUTDOWN', executorId: 'e', agentId: 'S1' });
+  });
+
   it('never lets a description of a call carry the TaskInfos (they hold the job secret)', () => {
     const [call] = callsFor(launchCommand(), taskInfo);
     const text = JSON.stringify(describeCall(call!));
@@ -69,6 +74,11 @@ describe('scheduler runtime: commands to Mesos calls', () => {
           killPolicy: { grace_period: { nanoseconds: 1_500_000_000 } },
         },
       ],
+    ],
+    [
+      'an executor shutdown (its task id is only for the core)',
+      { type: 'shutdown', taskId: 't', executorId: 'nodal-executor.t', agentId: 'S1' },
+      [{ kind: 'shutdown', executorId: 'nodal-executor.t', agentId: 'S1' }],
     ],
     ['implicit reconciliation', { type: 'reconcile', tasks: [] }, [{ kind: 'reconcile', tasks: [] }]],
     ['persist (no call)', { type: 'persist', frameworkId: true, jobIds: [], taskIds: [] }, []],
@@ -121,12 +131,14 @@ describe('scheduler runtime: commands to Mesos calls', () => {
     const calls = [
       ...callsFor({ type: 'revive' }, taskInfo),
       ...callsFor({ type: 'kill', taskId: 't', gracePeriodMs: 0 }, taskInfo),
+      ...callsFor({ type: 'shutdown', taskId: 't', executorId: 'e', agentId: 'S1' }, taskInfo),
       ...callsFor({ type: 'reconcile', tasks: [{ taskId: 't', agentId: 'S1' }] }, taskInfo),
     ];
     for (const c of calls) await sendCall(mesos, c);
     expect(mesos.calls).to.deep.equal([
       { kind: 'revive' },
       { kind: 'kill', taskId: 't', killPolicy: { grace_period: { nanoseconds: 0 } } },
+      { kind: 'shutdown', executorId: 'e', agentId: 'S1' },
       { kind: 'reconcile', tasks: [{ taskId: 't', agentId: 'S1' }] },
     ]);
   });

@@ -30,6 +30,9 @@ class SlowMesos implements MesosCalls {
   kill(taskId: string) {
     return this.call(`kill ${taskId}`);
   }
+  shutdown(executorId: string) {
+    return this.call(`shutdown ${executorId}`);
+  }
   acknowledge(_a: string, taskId: string) {
     return this.call(`ack ${taskId}`);
   }
