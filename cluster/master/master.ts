@@ -321,7 +321,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterLink {
     fw.unregisteredTimeMs = Date.now();
     this.book.remove((o) => o.frameworkId === fw.id);
     const timeoutMs = failoverTimeoutMs(fw.info);
-    this.log.warn('framework disconnected', { frameworkId: fw.id, failoverTimeoutMs: timeoutMs });
+    // Info, as the Mesos master logs it: a scheduler restarting or stopping disconnects on purpose.
+    this.log.info('framework disconnected', { frameworkId: fw.id, failoverTimeoutMs: timeoutMs });
     this.emit('framework', { frameworkId: fw.id, change: 'disconnected' });
     const disconnected = fw;
     fw.failoverTimer = setTimeout(

@@ -3,6 +3,7 @@
 // launch fails with a message that says everything at once. The job secret never appears in an error.
 import { NodalError } from '../../config/errors.js';
 import { parseClusterSpec, type ClusterSpec } from '../training/cluster-spec.js';
+import type { GradientDtype } from '../ps/client.js';
 import { LR_DECAYS, type LrDecay } from '../ps/schedule.js';
 import { TASK_ROLES, type TaskRole } from './messages.js';
 
@@ -32,6 +33,8 @@ export interface TrainingParams {
   };
   /** sync: slowest workers per step whose gradients may be dropped. */
   readonly backupWorkers: number;
+  /** How workers send gradients; absent (a scheduler that predates the field): float32. */
+  readonly gradientDtype?: GradientDtype;
   /** Exactly one of steps and epochs is set. */
   readonly steps?: number;
   readonly epochs?: number;
@@ -157,6 +160,9 @@ function trainingParams(t: Obj, problems: string[]): TrainingParams | undefined 
     stalenessBound: c.int(t, 'stalenessBound', 0),
     stalenessScaledLr: c.boolean(t, 'stalenessScaledLr'),
     backupWorkers: c.int(t, 'backupWorkers', 0),
+    ...(t.gradientDtype !== undefined
+      ? { gradientDtype: c.oneOf(t, 'gradientDtype', ['float32', 'float16'] as const) }
+      : {}),
     checkpointEverySteps: c.int(t, 'checkpointEverySteps', 0),
     evalEverySteps: c.int(t, 'evalEverySteps', 0),
   };

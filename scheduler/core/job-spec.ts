@@ -89,6 +89,8 @@ export interface TrainingSpec {
   };
   /** sync: gradients of this many slowest workers per step may be dropped. */
   readonly backupWorkers: number;
+  /** How workers send gradients to the PS: float32, or float16 (half the bytes, rounded to nearest). */
+  readonly gradientDtype: 'float32' | 'float16';
   /** Exactly one of steps and epochs is set. */
   readonly steps?: number;
   readonly epochs?: number;
@@ -339,6 +341,7 @@ function trainingSpec(t: Checker): TrainingSpec {
     stalenessScaledLr,
     lrSchedule,
     backupWorkers,
+    gradientDtype: t.oneOf('gradientDtype', ['float32', 'float16'] as const, 'float32'),
     ...(steps !== undefined ? { steps } : { epochs: epochs ?? 1 }),
     checkpointEverySteps: t.int('checkpointEverySteps', { min: 0, default: 0 }),
     evalEverySteps: t.int('evalEverySteps', { min: 0, default: 0 }),

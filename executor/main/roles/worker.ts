@@ -42,6 +42,7 @@ export async function startWorkerRole(ctx: RoleContext): Promise<RunningRole> {
       trainable,
       data: train,
       batchSize: config.training.batchSize,
+      gradientDtype: config.training.gradientDtype ?? 'float32',
       seed: (seed ^ Math.imul(config.index + 1, 0x9e3779b1)) >>> 0,
       onProgress: (p) => ctx.report({ step: p.step, epoch: p.epoch, metrics: workerMetrics(p) }),
       shutdownGraceMs: Math.max(0, ctx.killGraceMs - WORKER_RELEASE_MARGIN_MS),
@@ -58,7 +59,7 @@ export async function startWorkerRole(ctx: RoleContext): Promise<RunningRole> {
     return {
       summary:
         `${taskName(config)} training on backend ${backend.name}; coordinator ${spec.coordinator}, ` +
-        `${spec.ps.length} PS shard(s)`,
+        `${spec.ps.length} PS shard(s), ${config.training.gradientDtype ?? 'float32'} gradients`,
       ended,
       updateCluster: (s) => worker.updateCluster({ ps: s.ps, coordinator: s.coordinator }),
       shutdown: () => worker.shutdown(),

@@ -73,6 +73,7 @@ describe('executor/main/task-config', () => {
     expect(c.training.optimizer).to.deep.equal({ type: 'momentum', learningRate: 0.05, momentum: 0.9 });
     expect(c.training).not.to.have.property('epochs');
     expect(c.training.lrSchedule).to.deep.equal({ decay: 'cosine', warmupSteps: 0, minFactor: 0 });
+    expect(c.training.gradientDtype).to.equal('float32');
     // The scheduler says how many evaluators the job has (ps-0 ends training itself only without one).
     expect(c.evaluators).to.equal(1);
     expect(Object.isFrozen(c)).to.equal(true);
@@ -190,6 +191,17 @@ describe('executor/main/task-config', () => {
       },
       'job-7.ps-0.x1',
       /lrSchedule\.decay must be one of none, cosine, linear.*lrSchedule\.warmupSteps must be an integer >= 0/,
+    ],
+    [
+      'gradients in an unsupported dtype',
+      {
+        NODAL_TRAINING: JSON.stringify({
+          ...training,
+          training: { ...training.training, gradientDtype: 'int8' },
+        }),
+      },
+      'job-7.ps-0.x1',
+      /training\.gradientDtype must be one of float32, float16/,
     ],
     [
       'data with both path and synthetic',

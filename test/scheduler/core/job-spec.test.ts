@@ -43,6 +43,7 @@ describe('scheduler/core/job-spec', () => {
     expect(spec.training.optimizer).to.deep.equal({ type: 'adam', learningRate: 0.001, momentum: 0.9 });
     // Cosine decay by default: async training with several workers ends unstable at a constant rate.
     expect(spec.training.lrSchedule).to.deep.equal({ decay: 'cosine', warmupSteps: 0, minFactor: 0 });
+    expect(spec.training.gradientDtype).to.equal('float32');
     expect(spec.data).to.deep.equal({ synthetic: { train: 2048, valid: 256, test: 256, seed: 1 } });
     expect(spec.checkpoint).to.deep.equal({ dir: 'checkpoints' });
     expect(spec.psUnavailableTimeoutSeconds).to.equal(600);
@@ -163,6 +164,12 @@ describe('scheduler/core/job-spec', () => {
       (b) => b.set('training', { lrSchedule: { minFactor: 1.5 } }).toRaw(),
       'training.lrSchedule.minFactor',
       /<= 1/,
+    ],
+    [
+      'gradients in an unsupported dtype',
+      (b) => b.set('training', { gradientDtype: 'int8' }).toRaw(),
+      'training.gradientDtype',
+      /must be one of 'float32', 'float16'/,
     ],
     [
       'fractional warm-up',
