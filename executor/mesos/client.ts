@@ -1,6 +1,7 @@
 // The Mesos v1 executor HTTP client: SUBSCRIBE to the local agent (re-sending what it has not acknowledged),
-// UPDATE/MESSAGE/HEARTBEAT on a separate keep-alive connection, and re-subscription with backoff within the
-// recovery window when the framework checkpoints. It holds no task logic.
+// UPDATE/MESSAGE/HEARTBEAT on a separate keep-alive connection (HEARTBEAT also on a timer while subscribed,
+// as the Mesos executor library does), and re-subscription with backoff within the recovery window when the
+// framework checkpoints. It holds no task logic.
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { NodalError } from '../../config/errors.js';
@@ -28,6 +29,12 @@ import { openSubscription, type OpenStream } from '../../protos/http/subscriptio
 const CALL_TYPE = 'mesos.v1.executor.Call';
 const EVENT_TYPE = 'mesos.v1.executor.Event';
 
+/**
+ * Period of the HEARTBEAT calls sent while subscribed: the Mesos executor library's
+ * `DEFAULT_HEARTBEAT_CALL_INTERVAL` (30 min, src/executor/executor.cpp); the agent answers 202.
+ */
+export const DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS = 30 * 60_000;
+
 /** Options of the executor client; only `environment` is required. */
 export interface ExecutorClientOptions {
   readonly environment: ExecutorEnvironment;
@@ -39,6 +46,11 @@ export interface ExecutorClientOptions {
   readonly backoffInitialMs?: number;
   /** How long the very first subscription may take before giving up (agent default 1 min). */
   readonly registrationTimeoutMs?: number;
+  /**
+   * Period of HEARTBEAT calls to the agent while subscribed (the first one this long after SUBSCRIBED);
+   * 0 sends none. Default DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS (30 min, as the Mesos executor library).
+   */
+  readonly heartbeatIntervalMs?: number;
   readonly maxRecordBytes?: number;
   readonly clock?: Clock;
   readonly random?: () => number;
@@ -57,6 +69,7 @@ export class ExecutorClient {
   private readonly format: WireFormat;
   private readonly callTimeoutMs: number;
   private readonly registrationTimeoutMs: number;
+  private readonly heartbeatIntervalMs: number;
   private readonly maxRecordBytes: number;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -68,6 +81,7 @@ export class ExecutorClient {
   private readonly stopping = new AbortController();
   private readonly agent: http.Agent;
   private endSession: ((reason: ExecutorDisconnectReason, detail: string) => void) | undefined;
+  private heartbeatTimer: TimerHandle | undefined;
   private attemptAbort: AbortController | undefined;
   private runPromise: Promise<void> | undefined;
   private everSubscribed = false;
@@ -83,6 +97,13 @@ export class ExecutorClient {
     this.format = options.format ?? 'protobuf';
     this.callTimeoutMs = options.callTimeoutMs ?? 30_000;
     this.registrationTimeoutMs = options.registrationTimeoutMs ?? 60_000;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS;
+    // Node timers fire at once beyond 2^31 - 1 ms (24.8 days).
+    if (!(this.heartbeatIntervalMs >= 0 && this.heartbeatIntervalMs <= 2 ** 31 - 1)) {
+      throw new NodalError('CONFIG_INVALID', 'heartbeatIntervalMs must be between 0 and 2^31 - 1', {
+        heartbeatIntervalMs: this.heartbeatIntervalMs,
+      });
+    }
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.clock = options.clock ?? systemClock;
     this.logger = (options.logger ?? silentLogger).child({ component: 'mesos-executor-client' });
@@ -225,6 +246,7 @@ export class ExecutorClient {
       agent: this.agent,
       timeoutMs: this.callTimeoutMs,
       clock: this.clock,
+      logger: this.logger,
     });
     if (result.status === 202 || result.status === 200) return;
     this.logger.warn('call refused', {
@@ -239,6 +261,30 @@ export class ExecutorClient {
       status: result.status,
       call: call.type,
     });
+  }
+
+  /** Arms the next periodic HEARTBEAT (replacing any armed one); only called while subscribed. */
+  private scheduleHeartbeat(): void {
+    this.stopHeartbeats();
+    if (this.heartbeatIntervalMs === 0) return;
+    this.heartbeatTimer = this.clock.setTimeout(() => void this.sendHeartbeat(), this.heartbeatIntervalMs);
+  }
+
+  private stopHeartbeats(): void {
+    if (this.heartbeatTimer !== undefined) this.clock.clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+  }
+
+  /** One periodic HEARTBEAT. A failure is only logged: the event stream is what tells us we lost the agent. */
+  private async sendHeartbeat(): Promise<void> {
+    this.heartbeatTimer = undefined;
+    if (this.sm.state !== 'subscribed') return;
+    this.scheduleHeartbeat();
+    try {
+      await this.post(calls.heartbeatCall(this.ids()));
+    } catch (err) {
+      this.logger.warn('heartbeat call failed', { error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   // ---- subscription ------------------------------------------------------------------------------------
@@ -356,6 +402,7 @@ export class ExecutorClient {
       return { reason: this.sm.state === 'subscribed' ? 'stream-error' : 'subscribe-failed', detail };
     } finally {
       stopSubscribeTimer();
+      this.stopHeartbeats();
       this.attemptAbort = undefined;
     }
   }
@@ -413,6 +460,7 @@ export class ExecutorClient {
     this.sm.transition('subscribed');
     this.everSubscribed = true;
     this.backoff.reset();
+    this.scheduleHeartbeat();
     this.channel.push({
       kind: 'connected',
       executorInfo: subscribed.executor_info,
@@ -467,6 +515,7 @@ export class ExecutorClient {
     if (this.sm.state === 'closed') return;
     this.closeReason = reason;
     this.endSession = undefined;
+    this.stopHeartbeats();
     this.sm.transition('closed', reason);
     this.stopping.abort();
     this.attemptAbort?.abort(new NodalError('UNAVAILABLE', 'client closed'));

@@ -44,6 +44,8 @@ import {
 const CALL_TYPE = 'mesos.v1.scheduler.Call';
 const EVENT_TYPE = 'mesos.v1.scheduler.Event';
 const STREAM_ID_HEADER = 'mesos-stream-id';
+/** Calls never re-sent after a connection reset (postCall's stale-socket retry): their duplicate does harm. */
+const NOT_REPEATABLE_CALLS: ReadonlySet<string> = new Set(['ACCEPT', 'ACCEPT_INVERSE_OFFERS']);
 
 /** The live subscription: calls go to its master with its stream id. */
 interface Session {
@@ -223,6 +225,9 @@ export class SchedulerClient {
       agent: this.agentFor(session.url),
       timeoutMs: this.options.callTimeoutMs,
       clock: this.options.clock,
+      logger: this.logger,
+      // A duplicated ACCEPT would name used offers: Mesos answers TASK_DROPPED for tasks already launched.
+      retryOnStaleSocket: !NOT_REPEATABLE_CALLS.has(call.type ?? ''),
     });
     if (result.status === 200 || result.status === 202) return;
     this.onCallRefused(session, result);

@@ -20,6 +20,8 @@ export interface RecordedRequest<Call = Record<string, unknown>> {
   /** The body decoded as the server's call type; undefined when it could not be decoded. */
   readonly call: Call | undefined;
   readonly decodeError: string | undefined;
+  /** 1 for the first request on its connection, 2 for the next one on the same kept-alive connection, … */
+  readonly onConnection: number;
 }
 
 /** An open event stream: send records, then close it (clean end) or destroy it (connection reset). */
@@ -71,6 +73,8 @@ export interface Reply {
   redirect(location: string): void;
   /** 200 with a chunked event stream in the format the request's Accept asked for. */
   stream(opts?: { streamId?: string; contentType?: string }): EventStreamWriter;
+  /** Closes the connection without answering (a server closing an idle keep-alive connection under us). */
+  drop(): void;
 }
 
 export type Handler<Call> = (req: RecordedRequest<Call>, reply: Reply) => void | Promise<void>;
@@ -81,6 +85,7 @@ export class ScriptedServer<Call = Record<string, unknown>> {
   private handler: Handler<Call> = (_req, reply) => reply.status(500, 'no handler scripted');
   private readonly streams = new Set<EventStreamWriter>();
   private readonly listeners = new Set<() => void>();
+  private readonly requestsPerConnection = new WeakMap<object, number>();
 
   private constructor(
     private readonly server: http.Server,
@@ -154,6 +159,8 @@ export class ScriptedServer<Call = Record<string, unknown>> {
     const chunks: Buffer[] = [];
     for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
     const body = Buffer.concat(chunks);
+    const onConnection = (this.requestsPerConnection.get(req.socket) ?? 0) + 1;
+    this.requestsPerConnection.set(req.socket, onConnection);
     const format = formatOfMediaType(req.headers['content-type']);
     let call: Call | undefined;
     let decodeError: string | undefined;
@@ -173,6 +180,7 @@ export class ScriptedServer<Call = Record<string, unknown>> {
       format,
       call,
       decodeError,
+      onConnection,
     };
     this.requests.push(recorded);
     for (const listener of [...this.listeners]) listener();
@@ -198,6 +206,7 @@ export class ScriptedServer<Call = Record<string, unknown>> {
         res.on('close', () => this.streams.delete(writer));
         return writer;
       },
+      drop: () => req.socket.destroy(),
     };
     try {
       await this.handler(recorded, reply);

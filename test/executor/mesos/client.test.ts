@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import { isNodalError, type NodalError } from '../../../config/errors.js';
-import { ExecutorClient, type ExecutorClientOptions } from '../../../executor/mesos/client.js';
+import {
+  DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS,
+  ExecutorClient,
+  type ExecutorClientOptions,
+} from '../../../executor/mesos/client.js';
 import { readExecutorEnvironment } from '../../../executor/mesos/environment.js';
 import type { ExecutorClientEvent } from '../../../executor/mesos/events.js';
 import type { ExecutorCall, TaskInfo } from '../../../protos/mesos/v1/types.js';
@@ -11,6 +15,7 @@ import {
   type RecordedRequest,
 } from '../../helpers/scripted-server.js';
 import { EventLog } from '../../protos/http/event-log.js';
+import { ManualClock } from '../../protos/http/manual-clock.js';
 
 const FRAMEWORK_ID = 'fw-0000';
 const EXECUTOR_ID = 'trainer-executor.worker-0';
@@ -43,6 +48,8 @@ class ScriptedAgent {
   readonly streams: EventStreamWriter[] = [];
   subscribeStatus: number | undefined;
   callStatus: { code: number; text?: string } = { code: 202 };
+  /** How many calls arriving on a kept-alive connection to drop unanswered (an idle-close race). */
+  dropReusedCalls = 0;
 
   private constructor(readonly server: ScriptedServer<ExecutorCall>) {
     server.handle((req, reply) => {
@@ -52,6 +59,9 @@ class ScriptedAgent {
         const stream = reply.stream();
         this.streams.push(stream);
         stream.send(SUBSCRIBED);
+      } else if (req.onConnection > 1 && this.dropReusedCalls > 0) {
+        this.dropReusedCalls--;
+        reply.drop();
       } else {
         reply.status(this.callStatus.code, this.callStatus.text ?? '');
       }
@@ -75,8 +85,23 @@ class ScriptedAgent {
     return this.server.requests.filter((r) => r.call?.type === 'SUBSCRIBE');
   }
 
+  calls(type: string): Req[] {
+    return this.server.requests.filter((r) => r.call?.type === type);
+  }
+
   waitForCall(type: string, from = 0): Promise<Req> {
     return this.server.waitForRequest((r) => r.call?.type === type, { from });
+  }
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `condition` until it holds (fails the test after `timeoutMs`). */
+async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await delay(5);
   }
 }
 
@@ -325,6 +350,84 @@ describe('executor/mesos/client @integration', function () {
       'event:HEARTBEAT',
       'event:SHUTDOWN',
     ]);
+  });
+
+  it('sends a HEARTBEAT call every 30 min by default while subscribed (as the Mesos executor library), none after close', async () => {
+    const agent = await startAgent();
+    const clock = new ManualClock();
+    const { client, log } = startClient(agent, {}, { clock });
+    await log.waitFor(isKind('connected'));
+    clock.advance(DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS - 1);
+    await delay(50);
+    expect(agent.calls('HEARTBEAT')).to.have.length(0);
+    clock.advance(1);
+    const first = await agent.waitForCall('HEARTBEAT');
+    expect(first.call).to.deep.include({
+      executor_id: { value: EXECUTOR_ID },
+      framework_id: { value: FRAMEWORK_ID },
+    });
+    await until(() => clock.timerCount === 1); // the answer is in: only the next heartbeat is armed
+    clock.advance(DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS);
+    await agent.waitForCall('HEARTBEAT', first.index + 1);
+    await until(() => clock.timerCount === 1);
+    await client.close();
+    expect(clock.timerCount).to.equal(0);
+    clock.advance(3 * DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS);
+    await delay(50);
+    expect(agent.calls('HEARTBEAT')).to.have.length(2);
+  });
+
+  it('sends periodic HEARTBEAT calls only while subscribed, and resumes after re-subscribing', async () => {
+    const agent = await startAgent();
+    const { log } = startClient(agent, {}, { heartbeatIntervalMs: 30 });
+    await log.waitFor(isKind('connected'));
+    const first = await agent.waitForCall('HEARTBEAT');
+    await agent.waitForCall('HEARTBEAT', first.index + 1);
+    agent.subscribeStatus = 503;
+    agent.stream.destroy();
+    const disconnected = await log.waitFor(isKind('disconnected'));
+    await delay(50); // a heartbeat already on its way may still land
+    const sent = agent.calls('HEARTBEAT').length;
+    await delay(200);
+    expect(agent.calls('HEARTBEAT')).to.have.length(sent);
+    agent.subscribeStatus = undefined;
+    await log.waitFor(isKind('connected'), { from: log.items.indexOf(disconnected) });
+    await agent.waitForCall('HEARTBEAT', agent.server.requests.length);
+  });
+
+  it('heartbeatIntervalMs 0 sends no periodic HEARTBEAT; a negative one is refused', async () => {
+    const agent = await startAgent();
+    const { client, log } = startClient(agent, {}, { heartbeatIntervalMs: 0 });
+    await log.waitFor(isKind('connected'));
+    await client.message(Buffer.from('x'));
+    await delay(100);
+    expect(agent.calls('HEARTBEAT')).to.have.length(0);
+    const environment = readExecutorEnvironment({
+      MESOS_FRAMEWORK_ID: FRAMEWORK_ID,
+      MESOS_EXECUTOR_ID: EXECUTOR_ID,
+      MESOS_AGENT_ENDPOINT: agent.server.hostPort,
+    });
+    expect(() => ExecutorClient.create({ environment, heartbeatIntervalMs: -1 })).to.throw(
+      /heartbeatIntervalMs/,
+    );
+  });
+
+  it('re-sends a call once on a fresh connection when the agent closed the kept-alive one unanswered', async () => {
+    const agent = await startAgent();
+    const { client, log } = startClient(agent);
+    await launched(agent, log);
+    await client.message(Buffer.from('first'));
+    agent.dropReusedCalls = 1;
+    await client.message(Buffer.from('second'));
+    const messages = agent.calls('MESSAGE');
+    expect(messages.map((r) => r.onConnection)).to.deep.equal([1, 2, 1]);
+    expect(messages.map((r) => Buffer.from(r.call!.message!.data).toString())).to.deep.equal([
+      'first',
+      'second',
+      'second',
+    ]);
+    expect(messages[2]!.headers['content-type']).to.equal('application/json');
+    expect(agent.dropReusedCalls).to.equal(0);
   });
 
   it('skips an ACKNOWLEDGED that lacks its uuid instead of failing', async () => {

@@ -125,7 +125,17 @@ describe('executor client reconnecting to the agent on the embedded cluster @int
     const resubscribedAt = lines.lastIndexOf(subscribed[1]!);
     const disconnected = lines.findIndex((l) => /^DISCONNECTED stream-(error|ended)$/.test(l));
     expect(disconnected).to.be.within(0, resubscribedAt);
-    expect(lines).to.include('SEND-FAILED durable TASK_FINISHED UNAVAILABLE');
+    // The UPDATE's answer was lost in the reset. It went out on a kept-alive connection and not a byte of an
+    // answer came back, which is also what a server closing an idle connection looks like, so the client
+    // re-sends it once on a fresh connection (protos/http/http.ts). That retry fails too (UNAVAILABLE), is
+    // refused by the agent that saw the stream go (HTTP_STATUS), or gets through (deduplicated by uuid).
+    const outcomes = lines.filter((l) => /^(SENT|SEND-FAILED) durable TASK_FINISHED/.test(l));
+    expect(outcomes).to.have.length(1);
+    expect(outcomes[0]).to.be.oneOf([
+      'SEND-FAILED durable TASK_FINISHED UNAVAILABLE',
+      'SEND-FAILED durable TASK_FINISHED HTTP_STATUS',
+      `SENT durable TASK_FINISHED ${hex(finished)} sent`,
+    ]);
     // The update rode on the re-SUBSCRIBE; the agent acknowledged it there, and only then did it exit.
     const ack = lines.indexOf(`ACKNOWLEDGED durable ${hex(finished)}`);
     expect(ack).to.be.greaterThan(resubscribedAt);

@@ -46,6 +46,8 @@ class ScriptedMaster {
   sendSubscribed = true;
   frameworkIdToAssign = FRAMEWORK_ID;
   callStatus: { code: number; text?: string; headers?: Record<string, string> } = { code: 202 };
+  /** How many calls arriving on a kept-alive connection to drop unanswered (an idle-close race). */
+  dropReusedCalls = 0;
 
   private constructor(readonly server: ScriptedServer<SchedulerCall>) {
     server.handle((req, reply) => {
@@ -54,6 +56,9 @@ class ScriptedMaster {
         this.streams.push(stream);
         if (this.sendSubscribed)
           stream.send(subscribedEvent(this.heartbeatSeconds, this.frameworkIdToAssign));
+      } else if (req.onConnection > 1 && this.dropReusedCalls > 0) {
+        this.dropReusedCalls--;
+        reply.drop();
       } else {
         reply.status(this.callStatus.code, this.callStatus.text ?? '', this.callStatus.headers);
       }
@@ -486,6 +491,42 @@ describe('scheduler/mesos/client @integration', function () {
     await running;
     expect(master.server.requests.map((r) => r.call?.type)).to.deep.equal(['SUBSCRIBE', 'TEARDOWN']);
     expect(client.state).to.equal('closed');
+  });
+
+  it('re-sends a call once on a fresh connection when the master closed the kept-alive one unanswered', async () => {
+    const master = await startMaster();
+    const { client, log } = startClient({
+      masters: [master.server.url],
+      format: 'json',
+      credentials: { principal: 'nodal', secret: 's3cret' },
+    });
+    await log.waitFor(isKind('connected'));
+    await client.kill('task-1');
+    master.dropReusedCalls = 1;
+    await client.kill('task-2');
+    const kills = master.server.requests.filter((r) => r.call?.type === 'KILL');
+    expect(kills.map((r) => r.onConnection)).to.deep.equal([1, 2, 1]);
+    expect(kills.map((r) => r.call!.kill!.task_id.value)).to.deep.equal(['task-1', 'task-2', 'task-2']);
+    for (const name of ['content-type', 'mesos-stream-id', 'authorization']) {
+      expect(kills[2]!.headers[name], name).to.equal(kills[1]!.headers[name]);
+    }
+    expect(kills[2]!.headers['mesos-stream-id']).to.equal('stream-1');
+    expect(master.dropReusedCalls).to.equal(0);
+    expect(master.subscribes()).to.have.length(1); // the subscription was not disturbed
+  });
+
+  it('never re-sends an ACCEPT after a reset: a second one would name used offers', async () => {
+    const master = await startMaster();
+    const { client, log } = startClient({ masters: [master.server.url], format: 'json' });
+    await log.waitFor(isKind('connected'));
+    await client.kill('task-1');
+    master.dropReusedCalls = 1;
+    const err = await client.accept(['o1'], [{ type: 'LAUNCH', launch: { task_infos: [] } }]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as { code?: string })?.code).to.equal('UNAVAILABLE');
+    expect(master.server.requests.filter((r) => r.call?.type === 'ACCEPT')).to.have.length(1);
   });
 
   it('rejects a call that gets no answer in time with TIMEOUT', async () => {
