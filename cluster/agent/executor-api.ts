@@ -1,10 +1,10 @@
-// The HTTP edge of the agent's `/api/v1/executor` (REFERENCE §1.6, §3): media types, decoding, executor
-// call validation, then SUBSCRIBE (a stream), UPDATE, MESSAGE or HEARTBEAT on the executor's run.
+// The HTTP edge of the agent's `/api/v1/executor` (REFERENCE §1.6, §3): the shared call reading (method,
+// media types, decoding) with the executor call validation, then HEARTBEAT answered without lookups, Accept
+// on SUBSCRIBE only, no stream id, and SUBSCRIBE (a stream), UPDATE or MESSAGE on the executor's run.
 import type http from 'node:http';
-import { acceptedFormat, formatOfMediaType } from '../../protos/wire/codec.js';
 import type { ExecutorCall } from '../../protos/mesos/v1/types.js';
-import { decodeCall } from '../http/decode-call.js';
-import { readBody, respondAccepted, respondText } from '../http/respond.js';
+import { negotiateStream, readCall } from '../http/call-request.js';
+import { respondAccepted, respondText } from '../http/respond.js';
 import type { Agent } from './agent.js';
 
 /** The 400 reason for a malformed executor call, or undefined (validation.cpp, executor::call::validate). */
@@ -40,28 +40,14 @@ export async function handleExecutorApi(
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ): Promise<void> {
-  if (req.method !== 'POST')
-    return respondText(res, 405, `Expecting a 'POST' request, received '${req.method}'`, { Allow: 'POST' });
-  const contentType = req.headers['content-type'];
-  if (contentType === undefined) return respondText(res, 400, "Expecting 'Content-Type' to be present");
-  const format = formatOfMediaType(contentType);
-  if (!format)
-    return respondText(res, 415, "Expecting 'Content-Type' of application/json or application/x-protobuf");
-  const body = await readBody(req);
-  if (!body) return respondText(res, 413, 'Request body too large');
-  const decoded = decodeCall<ExecutorCall>('mesos.v1.executor.Call', body, format);
-  if ('problem' in decoded) return respondText(res, 400, decoded.problem);
-  const call = decoded.call;
-  const problem = executorCallProblem(call);
-  if (problem) return respondText(res, 400, problem);
-  if (call.type === 'UNKNOWN') return respondText(res, 501, "Received 'UNKNOWN' call");
+  const call = await readCall<ExecutorCall>(req, res, 'mesos.v1.executor.Call', executorCallProblem);
+  if (!call) return;
   if (call.type === 'HEARTBEAT') return respondAccepted(res); // ids are not looked up for heartbeats
 
   let accepted;
   if (call.type === 'SUBSCRIBE') {
-    accepted = acceptedFormat(req.headers.accept);
-    if (!accepted)
-      return respondText(res, 406, "Expecting 'Accept' to allow application/json or application/x-protobuf");
+    accepted = negotiateStream(req, res);
+    if (!accepted) return;
   }
   const run = agent.customRun(call.framework_id.value, call.executor_id.value);
   if (typeof run === 'string') return respondText(res, 400, run);

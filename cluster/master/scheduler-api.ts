@@ -1,10 +1,11 @@
-// The HTTP edge of `/api/v1/scheduler`: method, media types, decoding and call validation with the status
-// codes of REFERENCE §1.6, then SUBSCRIBE (a stream) or another call (202/200) on the master.
+// The HTTP edge of `/api/v1/scheduler`: the shared call reading (method, media types, decoding) with the
+// master's call validation, then the scheduler-only rules of REFERENCE §1.3/§1.6 (Accept, then no
+// Mesos-Stream-Id, on SUBSCRIBE; the stream id of every other call is checked by the master) before
+// SUBSCRIBE (a stream) or another call (202/200) on the master.
 import type http from 'node:http';
-import { acceptedFormat, formatOfMediaType } from '../../protos/wire/codec.js';
 import type { SchedulerCall } from '../../protos/mesos/v1/types.js';
-import { decodeCall } from '../http/decode-call.js';
-import { readBody, respondAccepted, respondText } from '../http/respond.js';
+import { negotiateStream, readCall } from '../http/call-request.js';
+import { respondAccepted, respondText } from '../http/respond.js';
 import { callProblem } from './call-validation.js';
 import type { Master } from './master.js';
 
@@ -14,28 +15,14 @@ export async function handleSchedulerApi(
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ): Promise<void> {
-  if (req.method !== 'POST')
-    return respondText(res, 405, `Expecting a 'POST' request, received '${req.method}'`, { Allow: 'POST' });
-  const contentType = req.headers['content-type'];
-  if (contentType === undefined) return respondText(res, 400, "Expecting 'Content-Type' to be present");
-  const format = formatOfMediaType(contentType);
-  if (!format)
-    return respondText(res, 415, "Expecting 'Content-Type' of application/json or application/x-protobuf");
-  const body = await readBody(req);
-  if (!body) return respondText(res, 413, 'Request body too large');
-  const decoded = decodeCall<SchedulerCall>('mesos.v1.scheduler.Call', body, format);
-  if ('problem' in decoded) return respondText(res, 400, decoded.problem);
-  const call = decoded.call;
-  const problem = callProblem(call);
-  if (problem) return respondText(res, 400, problem);
-  if (call.type === 'UNKNOWN') return respondText(res, 501, "Received 'UNKNOWN' call");
+  const call = await readCall<SchedulerCall>(req, res, 'mesos.v1.scheduler.Call', callProblem);
+  if (!call) return;
 
   const streamIdHeader = req.headers['mesos-stream-id'];
   const streamId = Array.isArray(streamIdHeader) ? streamIdHeader[0] : streamIdHeader;
   if (call.type === 'SUBSCRIBE') {
-    const accepted = acceptedFormat(req.headers.accept);
-    if (!accepted)
-      return respondText(res, 406, "Expecting 'Accept' to allow application/json or application/x-protobuf");
+    const accepted = negotiateStream(req, res);
+    if (!accepted) return;
     if (streamId !== undefined)
       return respondText(res, 400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
     master.subscribe(call, accepted, res);
