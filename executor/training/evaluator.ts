@@ -6,7 +6,6 @@
 // then stopping → stopped (job done or shutdown) or failed.
 import { NodalError, isNodalError } from '../../config/errors.js';
 import { silentLogger, type Logger } from '../../config/logger.js';
-import { CoordinatorClient } from '../coordinator/client.js';
 import { toModelInput } from '../data/normalize.js';
 import { binaryMetrics } from '../metrics/classification.js';
 import type { BackoffOptions } from '../rpc/backoff.js';
@@ -14,8 +13,8 @@ import { sleep } from '../rpc/backoff.js';
 import type { RpcClientOptions } from '../rpc/client.js';
 import { retrying } from '../rpc/retry.js';
 import type { ClusterSpec } from './cluster-spec.js';
+import { TrainingConnections } from './connections.js';
 import { RoleState } from './lifecycle.js';
-import { PsGroup } from './ps-group.js';
 import type { Trainable } from './trainable.js';
 import type { TrainSource } from './worker.js';
 
@@ -67,11 +66,8 @@ export class Evaluator {
   private readonly life: RoleState<EvaluatorState>;
   private readonly log: Logger;
   private readonly abort = new AbortController();
-  private group: PsGroup | undefined;
-  private coordinator: CoordinatorClient | undefined;
+  private readonly conn: TrainingConnections;
   private running: Promise<void> | undefined;
-  private cluster: Pick<ClusterSpec, 'ps' | 'coordinator'>;
-  private pendingCluster: Pick<ClusterSpec, 'ps' | 'coordinator'> | undefined;
   private lastEvalStep = -1;
   private readonly reports: EvalReport[] = [];
 
@@ -81,7 +77,12 @@ export class Evaluator {
     if (opts.valid.size < 1) throw new NodalError('VALIDATION', 'the validation split is empty');
     this.log = (opts.logger ?? silentLogger).child({ component: 'evaluator' });
     this.life = new RoleState<EvaluatorState>('created', this.log);
-    this.cluster = opts.cluster;
+    this.conn = new TrainingConnections({
+      cluster: opts.cluster,
+      specs: opts.trainable.specs,
+      rpc: { ...opts.rpc, secret: opts.secret },
+      logger: this.log,
+    });
   }
 
   /** An evaluator ready to run; throws VALIDATION for bad options. */
@@ -104,13 +105,7 @@ export class Evaluator {
 
   /** Points the evaluator at new addresses (a PS moved); taken up at the next poll or retry. */
   updateCluster(cluster: Pick<ClusterSpec, 'ps' | 'coordinator'>): void {
-    if (cluster.ps.length !== this.cluster.ps.length) {
-      throw new NodalError(
-        'CONFLICT',
-        `the job has ${this.cluster.ps.length} PS shards; a spec with ${cluster.ps.length} cannot be applied`,
-      );
-    }
-    this.pendingCluster = cluster;
+    this.conn.update(cluster);
   }
 
   run(): Promise<void> {
@@ -118,34 +113,15 @@ export class Evaluator {
     return this.running;
   }
 
-  private connectClients(): void {
-    const rpc = { ...this.opts.rpc, secret: this.opts.secret };
-    this.group = new PsGroup(this.cluster.ps, this.opts.trainable.specs, rpc);
-    this.coordinator = new CoordinatorClient(this.cluster.coordinator, rpc);
-  }
-
-  private closeClients(): void {
-    this.group?.close();
-    this.coordinator?.close();
-  }
-
-  private takePendingCluster(): void {
-    if (!this.pendingCluster) return;
-    this.closeClients();
-    this.cluster = this.pendingCluster;
-    this.pendingCluster = undefined;
-    this.connectClients();
-    this.log.info('cluster spec applied', { ps: this.cluster.ps, coordinator: this.cluster.coordinator });
-  }
-
   private async loop(): Promise<void> {
     if (!this.life.transitionTo(['created'], 'connecting')) return;
-    this.connectClients();
+    this.conn.connect();
     const all: StateList = ['connecting', 'watching', 'evaluating', 'reconnecting', 'stopping'];
     try {
       while (!this.aborted) {
-        this.takePendingCluster();
-        const progress = await this.retry(() => this.coordinator!.progress(), 'watching');
+        // A moved PS is followed here, between polls, and before a retry: never during a call.
+        this.conn.applyPending();
+        const progress = await this.retry(() => this.conn.coordinator.progress(), 'watching');
         this.life.transitionTo(['connecting', 'reconnecting'], 'watching');
         if (progress.done) {
           await this.finalEvaluation();
@@ -170,7 +146,7 @@ export class Evaluator {
       this.life.transitionTo(all, 'failed', { error: (e as Error).message });
       throw e;
     } finally {
-      this.closeClients();
+      this.conn.close();
     }
   }
 
@@ -188,7 +164,8 @@ export class Evaluator {
       onRetry: (error, attempt, delayMs) => {
         this.log.warn('cluster unreachable; retrying', { attempt, delayMs, error: error.message });
         this.life.transitionTo(['connecting', 'watching', 'evaluating'], 'reconnecting');
-        this.takePendingCluster();
+        // The cluster is away: perhaps it moved.
+        this.conn.applyPending();
       },
     });
     this.life.transitionTo(['reconnecting'], resume);
@@ -206,7 +183,7 @@ export class Evaluator {
   /** Pulls the latest weights and evaluates `split`; returns the step evaluated. */
   private async evaluateLatest(split: 'valid' | 'test', final: boolean): Promise<number> {
     this.life.transitionTo(['watching'], 'evaluating');
-    const pulled = await this.retry(() => this.group!.pullAll(), 'evaluating');
+    const pulled = await this.retry(() => this.conn.group.pullAll(), 'evaluating');
     this.opts.trainable.setWeights(pulled.values);
     const step = pulled.steps[0] ?? 0;
     await this.evaluateAt(split, step, final);

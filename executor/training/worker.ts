@@ -1,8 +1,9 @@
 // The training worker: lease a range of example indices from the coordinator, and for each batch in it
 // read, augment, compute gradients, push every shard its share (the pushes return fresh weights), report
 // progress; complete the lease; repeat until the job is done. It keeps no state that matters: when it
-// dies its lease expires and only the untrained part goes to another worker; when a PS restarts (from its
-// checkpoint) it retries with backoff, re-seeds or re-pulls, and recomputes the batch.
+// dies the scheduler tells ps-0 (or, failing that, its lease expires) and only the untrained part goes to
+// another worker; when a PS restarts (from its checkpoint) it retries with backoff, re-seeds or re-pulls,
+// and recomputes the batch.
 //
 // Exactly once across PS restarts: every push names its lease and how far into it the batch goes. ps-0,
 // which hosts the coordinator, applies a push only while the coordinator knows the lease, and records that
@@ -17,7 +18,6 @@
 // then stopping → stopped (job done or shutdown) or failed (an error that retries cannot fix).
 import { NodalError, isNodalError } from '../../config/errors.js';
 import { silentLogger, type Logger } from '../../config/logger.js';
-import { CoordinatorClient } from '../coordinator/client.js';
 import type { GrantedLease, WorkerReport } from '../coordinator/coordinator.js';
 import { augmentBatch } from '../data/augment.js';
 import { toModelInput } from '../data/normalize.js';
@@ -28,8 +28,8 @@ import { sleep } from '../rpc/backoff.js';
 import type { RpcClientOptions } from '../rpc/client.js';
 import { retrying } from '../rpc/retry.js';
 import type { ClusterSpec } from './cluster-spec.js';
+import { TrainingConnections } from './connections.js';
 import { RoleState } from './lifecycle.js';
-import { PsGroup } from './ps-group.js';
 import type { Trainable } from './trainable.js';
 
 export type WorkerState =
@@ -97,10 +97,7 @@ export class TrainingWorker {
   private readonly life: RoleState<WorkerState>;
   private readonly log: Logger;
   private readonly abort = new AbortController();
-  private group: PsGroup | undefined;
-  private coordinator: CoordinatorClient | undefined;
-  private cluster: Pick<ClusterSpec, 'ps' | 'coordinator'>;
-  private pendingCluster: Pick<ClusterSpec, 'ps' | 'coordinator'> | undefined;
+  private readonly conn: TrainingConnections;
   private weights: Map<string, Float32Array>;
   private baseSteps: number[] = [];
   private incarnations: string[] = [];
@@ -118,7 +115,14 @@ export class TrainingWorker {
       throw new NodalError('VALIDATION', 'worker needs at least one PS address');
     this.log = (opts.logger ?? silentLogger).child({ component: 'worker', workerId: opts.workerId });
     this.life = new RoleState<WorkerState>('created', this.log);
-    this.cluster = opts.cluster;
+    this.conn = new TrainingConnections({
+      cluster: opts.cluster,
+      specs: opts.trainable.specs,
+      rpc: { ...opts.rpc, secret: opts.secret },
+      pushDeadlineMs: opts.pushDeadlineMs ?? 120_000,
+      gradientDtype: opts.gradientDtype,
+      logger: this.log,
+    });
     this.weights = opts.trainable.getWeights();
     this.progress = {
       workerId: opts.workerId,
@@ -154,13 +158,7 @@ export class TrainingWorker {
 
   /** Points the worker at new addresses (a PS moved); taken up at the next reconnect or lease. */
   updateCluster(cluster: Pick<ClusterSpec, 'ps' | 'coordinator'>): void {
-    if (cluster.ps.length !== this.cluster.ps.length) {
-      throw new NodalError(
-        'CONFLICT',
-        `the job has ${this.cluster.ps.length} PS shards; a spec with ${cluster.ps.length} cannot be applied`,
-      );
-    }
-    this.pendingCluster = cluster;
+    this.conn.update(cluster);
   }
 
   /** Trains until the job is done (resolves), shutdown() (resolves), or an unrecoverable error (rejects). */
@@ -172,11 +170,12 @@ export class TrainingWorker {
   private async loop(): Promise<void> {
     if (!this.life.transitionTo(['created'], 'connecting')) return;
     try {
-      this.connectClients();
+      this.conn.connect();
       await this.resync();
       while (!this.aborted) {
-        this.takePendingCluster();
-        const answer = await this.retry(() => this.coordinator!.lease(this.opts.workerId));
+        // A moved PS is followed here, between leases, and before a retry: never during a call.
+        this.conn.applyPending();
+        const answer = await this.retry(() => this.conn.coordinator.lease(this.opts.workerId));
         if (answer.kind === 'done') break;
         if (answer.kind === 'wait') {
           this.life.transitionTo(['training', 'connecting', 'reconnecting'], 'waiting');
@@ -202,38 +201,12 @@ export class TrainingWorker {
       });
       throw e;
     } finally {
-      this.closeClients();
+      this.conn.close();
     }
   }
 
   private get aborted(): boolean {
     return this.abort.signal.aborted;
-  }
-
-  private connectClients(): void {
-    const rpc = { ...this.opts.rpc, secret: this.opts.secret };
-    this.group = new PsGroup(
-      this.cluster.ps,
-      this.opts.trainable.specs,
-      rpc,
-      this.opts.pushDeadlineMs ?? 120_000,
-      this.opts.gradientDtype,
-    );
-    this.coordinator = new CoordinatorClient(this.cluster.coordinator, rpc);
-  }
-
-  private closeClients(): void {
-    this.group?.close();
-    this.coordinator?.close();
-  }
-
-  private takePendingCluster(): void {
-    if (!this.pendingCluster) return;
-    this.closeClients();
-    this.cluster = this.pendingCluster;
-    this.pendingCluster = undefined;
-    this.connectClients();
-    this.log.info('cluster spec applied', { ps: this.cluster.ps, coordinator: this.cluster.coordinator });
   }
 
   private async retry<T>(fn: () => Promise<T>, retryIf?: (e: unknown) => boolean): Promise<T> {
@@ -246,7 +219,8 @@ export class TrainingWorker {
       onRetry: (error, attempt, delayMs) => {
         this.log.warn('cluster unreachable; retrying', { attempt, delayMs, error: error.message });
         this.life.transitionTo(['connecting', 'training', 'waiting'], 'reconnecting');
-        this.takePendingCluster();
+        // The cluster is away: perhaps it moved.
+        this.conn.applyPending();
       },
     });
     // Back to what the worker was doing before the cluster went away.
@@ -259,8 +233,8 @@ export class TrainingWorker {
     // CONFLICT here is a shard still restoring or not yet seeded by anyone: the next round seeds it.
     const pulled = await this.retry(
       async () => {
-        await this.group!.initialize(this.weights);
-        return this.group!.pullAll();
+        await this.conn.group.initialize(this.weights);
+        return this.conn.group.pullAll();
       },
       (e) => isNodalError(e, 'CONFLICT'),
     );
@@ -325,14 +299,14 @@ export class TrainingWorker {
       const stop = await settle();
       if (stop) return stop;
       const report = this.reportOf(lease.leaseId, this.lease.processed);
-      pending = this.retry(() => this.coordinator!.report(report));
+      pending = this.retry(() => this.conn.coordinator.report(report));
       // Not awaited here: a rejection is read by settle() at the next batch or after the loop.
       pending.catch(() => {});
       this.opts.onProgress?.({ ...this.progress });
     }
     const stop = await settle();
     if (stop) return stop;
-    const c = await this.retry(() => this.coordinator!.complete(this.opts.workerId, lease.leaseId));
+    const c = await this.retry(() => this.conn.coordinator.complete(this.opts.workerId, lease.leaseId));
     if (!c.accepted) this.log.warn('lease completion rejected', { leaseId: lease.leaseId, reason: c.reason });
     this.lease = undefined;
     return 'lease-done';
@@ -373,7 +347,7 @@ export class TrainingWorker {
     const input = augment
       ? augment(x, mixSeed(this.opts.seed, lease.epoch, lease.start + offset))
       : toModelInput(x);
-    const shardCount = this.group!.size;
+    const shardCount = this.conn.group.size;
     const pushLease: PushLease = { leaseId: lease.leaseId, processed: offset + indices.length };
     let todo = Array.from({ length: shardCount }, (_, i) => i);
     let staleRounds = 0;
@@ -384,14 +358,14 @@ export class TrainingWorker {
       // checkpoint and may not know this lease. Ask before any shard gets another push of it.
       if (this.leaseInDoubt) {
         const confirmed = await this.retry(() =>
-          this.coordinator!.report(this.reportOf(lease.leaseId, this.lease?.processed ?? 0)),
+          this.conn.coordinator.report(this.reportOf(lease.leaseId, this.lease?.processed ?? 0)),
         );
         if (!confirmed.leaseValid) return 'lease-lost';
         this.leaseInDoubt = false;
       }
       const step = this.opts.trainable.lossAndGradients(input, y);
       loss = step.loss;
-      const settled = await this.group!.pushEach(
+      const settled = await this.conn.group.pushEach(
         this.opts.workerId,
         this.baseSteps,
         step.grads,
@@ -460,10 +434,10 @@ export class TrainingWorker {
   /** Gives back the current lease (its trained part counts) — on KILL, on failure, at the end. */
   private async releaseLease(): Promise<void> {
     const held = this.lease;
-    if (!held || !this.coordinator) return;
+    if (!held || !this.conn.connected) return;
     this.lease = undefined;
     try {
-      await this.coordinator.release(this.opts.workerId, held.lease.leaseId, held.processed, 2_000);
+      await this.conn.coordinator.release(this.opts.workerId, held.lease.leaseId, held.processed, 2_000);
       this.log.info('lease released', { leaseId: held.lease.leaseId, processed: held.processed });
     } catch (e) {
       // It will expire instead; only its untrained part is handed out again either way.
