@@ -1,9 +1,12 @@
 // The stateful shell of the lease book on ps-0: the clock, the epoch permutations (cached), the global
 // step (read from shard 0), the workers' latest metrics, and the book's snapshot for checkpoints. No wire.
+// Besides its gRPC service it hears from the scheduler (through ps-0's executor) which workers ended, and
+// gives their leases back at once (workersEnded).
 import { silentLogger, type Logger } from '../../config/logger.js';
 import {
   completeLease,
   createLeaseBook,
+  endWorkers,
   leaseNext,
   leaseProgress,
   releaseLeases,
@@ -136,6 +139,32 @@ export class Coordinator {
     const r = this.apply(releaseLeases(this.state, workerId, leaseId, processed, this.now()));
     if (r.released) this.log.info('leases released', { workerId, leaseId, released: r.released });
     return r.released;
+  }
+
+  /**
+   * The scheduler says these worker tasks ended (or gave up on them): every lease they hold goes back to
+   * the pool now instead of when it expires — the trained prefix counted, the rest handed to the next
+   * worker that asks — and a later push, report or completion of such a lease finds nothing. Ids holding
+   * no lease are ignored. Returns how many leases were released.
+   */
+  workersEnded(workerIds: readonly string[]): number {
+    const r = this.apply(endWorkers(this.state, workerIds, this.now()));
+    const holders = new Set(r.released.map((l) => l.worker));
+    const idle = workerIds.filter((w) => !holders.has(w));
+    if (idle.length > 0)
+      this.log.debug('ended workers hold no lease; nothing to release', { workerIds: idle });
+    if (r.released.length > 0)
+      this.log.info('leases of ended workers released', {
+        workerIds: [...holders],
+        leases: r.released.map((l) => ({
+          leaseId: l.id,
+          workerId: l.worker,
+          epoch: l.epoch,
+          trained: l.processed,
+          returned: [Math.max(l.start, l.origin + l.processed), l.end],
+        })),
+      });
+    return r.released.length;
   }
 
   report(rep: WorkerReport): { leaseValid: boolean; done: boolean; expiresAtMs: number } {

@@ -1,9 +1,10 @@
 // The lease book, pure: which positions of each epoch's permutation are done, which are leased to whom
 // until when, and what to hand out next. A lease is a range of at most `leaseSize` positions; workers
-// report how far into it they are, so when a worker dies (its lease expires) or is killed (it releases
-// the lease) only the part it has not trained on goes back to the pool. Every position of an epoch is
-// counted exactly once: a range becomes `completed` only through its one live lease, and a late
-// completion of a lease whose range was meanwhile handed to someone else is rejected.
+// report how far into it they are, so when a worker dies (its lease expires, or is given back at once when
+// the scheduler says its task ended) or is killed (it releases the lease) only the part it has not trained
+// on goes back to the pool. Every position of an epoch is counted exactly once: a range becomes `completed`
+// only through its one live lease, and a late completion of a lease whose range was meanwhile handed to
+// someone else is rejected.
 //
 // Epochs: positions of epoch e+1 are handed out once every position of epoch e is done or leased, so
 // workers never idle at an epoch boundary; at most two epochs are open at a time.
@@ -168,6 +169,27 @@ function endLease(state: LeaseBookState, lease: Lease, counted: Counted[]): Leas
   return count(rest, lease.epoch, lease.start, lease.origin + lease.processed, counted);
 }
 
+/**
+ * Gives leases back — the one path for an expiry, a worker's own release and the end of its task: each
+ * lease's processed prefix is counted, the rest returns to the pool for the next worker that asks.
+ * `revivable` (expiry): the lease is remembered without its counted prefix, so a slow holder's late report
+ * or completion can take back what nobody else took. Otherwise it is forgotten: any later call naming it
+ * (a report, a completion, a push in flight) finds nothing.
+ */
+function giveBack(
+  state: LeaseBookState,
+  leases: readonly Lease[],
+  revivable: boolean,
+  counted: Counted[],
+): LeaseBookState {
+  let s = state;
+  for (const l of leases) s = endLease(s, l, counted);
+  if (!revivable || leases.length === 0) return s;
+  // Remembered with the counted prefix cut off, so a revival never counts it twice.
+  const remembered = leases.map((l) => ({ ...l, start: Math.max(l.start, l.origin + l.processed) }));
+  return { ...s, expired: rememberExpired(s.expired, remembered) };
+}
+
 /** Expires leases whose time is up (their processed prefixes count; the rest is free again). */
 export function expireLeases(
   state: LeaseBookState,
@@ -176,11 +198,30 @@ export function expireLeases(
   const due = state.leases.filter((l) => l.expiresAtMs <= nowMs);
   if (due.length === 0) return { state, expired: [], counted: [] };
   const counted: Counted[] = [];
-  let s = state;
-  for (const l of due) s = endLease(s, l, counted);
-  // Remembered with the counted prefix cut off, so a revival never counts it twice.
-  const expired = due.map((l) => ({ ...l, start: Math.max(l.start, l.origin + l.processed) }));
-  return { state: { ...s, expired: rememberExpired(s.expired, expired) }, expired: due, counted };
+  return { state: giveBack(state, due, true, counted), expired: due, counted };
+}
+
+/**
+ * The tasks of `workers` ended (the scheduler saw them fail, get killed or lost, or gave up on them): every
+ * lease they hold is given back now, as if it had just expired — its processed prefix counted, the rest free
+ * for the next worker — instead of after `leaseTimeoutMs`. Unlike an expired lease it cannot be revived, and
+ * expired leases of theirs still remembered are forgotten too: a push still in flight from a dead worker, or
+ * a late report of one that was only unreachable, names a lease the book no longer knows, so it applies
+ * nothing (that worker drops the lease and asks for a new one). Ids holding nothing are ignored.
+ */
+export function endWorkers(
+  state: LeaseBookState,
+  workers: readonly string[],
+  nowMs: number,
+): { state: LeaseBookState; released: Lease[]; counted: Counted[] } {
+  const exp = expireLeases(state, nowMs);
+  const ended = new Set(workers);
+  const held = exp.state.leases.filter((l) => ended.has(l.worker));
+  const counted = [...exp.counted];
+  let s = giveBack(exp.state, held, false, counted);
+  const expired = s.expired.filter((l) => !ended.has(l.worker));
+  if (expired.length !== s.expired.length) s = { ...s, expired };
+  return { state: s, released: held, counted };
 }
 
 /** True when the job has run its epochs or reached maxSteps. */
@@ -336,14 +377,16 @@ export function releaseLeases(
   const exp = expireLeases(state, nowMs);
   let s = exp.state;
   const counted = [...exp.counted];
-  const mine = s.leases.filter((l) => l.worker === worker && (leaseId === undefined || l.id === leaseId));
-  for (const l of mine) {
-    const p =
-      processed === undefined
-        ? l.processed
-        : Math.max(l.processed, Math.min(l.end - l.origin, Math.floor(processed)));
-    s = endLease(s, { ...l, processed: Number.isFinite(p) ? p : l.processed }, counted);
-  }
+  const mine = s.leases
+    .filter((l) => l.worker === worker && (leaseId === undefined || l.id === leaseId))
+    .map((l) => {
+      const p =
+        processed === undefined
+          ? l.processed
+          : Math.max(l.processed, Math.min(l.end - l.origin, Math.floor(processed)));
+      return { ...l, processed: Number.isFinite(p) ? p : l.processed };
+    });
+  s = giveBack(s, mine, false, counted);
   return { state: s, released: mine.length, counted };
 }
 

@@ -8,7 +8,9 @@
 // reports validation and test metrics. `finished: true` is sent once, by the evaluator after the final test
 // evaluation and model export, or by ps-0 when the job has no evaluator.
 // Scheduler → executor: `clusterSpec`, the job's addresses (the same JSON as NODAL_CLUSTER_SPEC) whenever
-// they change.
+// they change; `workersEnded`, to ps-0 only, the task ids of workers the scheduler saw end (a terminal
+// state) or gave up on (unreachable, silent), so the coordinator gives their data leases back at once
+// instead of waiting for them to expire. Both are best effort: a lost one changes nothing but timing.
 import { NodalError } from '../../config/errors.js';
 
 /** Largest message either side accepts; progress is a few hundred bytes. */
@@ -82,6 +84,20 @@ export interface ClusterSpecMessage {
   readonly spec: ClusterSpecWire;
 }
 
+/** Scheduler → ps-0: these worker tasks ended; their data leases go back to the pool. */
+export interface WorkersEndedMessage {
+  readonly type: 'workersEnded';
+  readonly jobId: string;
+  /** Mesos task ids (= worker ids), distinct, in no particular order. */
+  readonly taskIds: readonly string[];
+}
+
+/** Every message the scheduler sends an executor. */
+export type SchedulerMessage = ClusterSpecMessage | WorkersEndedMessage;
+
+/** Longest task id a message may name (worker ids are Mesos task ids; the PS refuses longer ones too). */
+export const MAX_TASK_ID_CHARS = 256;
+
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -138,10 +154,17 @@ class Problems {
     return v === true;
   }
   throwIfAny(): void {
-    if (this.list.length > 0)
-      throw new NodalError('VALIDATION', `invalid ${this.what}: ${this.list.join('; ')}`, {
-        problems: this.list,
-      });
+    if (this.list.length > 0) throw this.error();
+  }
+  /** Adds `problem` and throws with every problem so far. */
+  fail(problem: string): never {
+    this.add(problem);
+    throw this.error();
+  }
+  private error(): NodalError {
+    return new NodalError('VALIDATION', `invalid ${this.what}: ${this.list.join('; ')}`, {
+      problems: this.list,
+    });
   }
 }
 
@@ -212,8 +235,8 @@ export function encodeClusterSpecMessage(spec: ClusterSpecWire): Uint8Array {
 }
 
 /**
- * Parses MESSAGE data from the scheduler. Throws WIRE_DECODE for bytes that are not a JSON object,
- * VALIDATION for another type or a malformed spec (addresses are checked by the executor's own parser).
+ * Parses MESSAGE data from the scheduler that must be a cluster spec. Throws WIRE_DECODE for bytes that
+ * are not a JSON object, VALIDATION for another type or a malformed spec.
  */
 export function decodeClusterSpecMessage(data: Uint8Array): ClusterSpecMessage {
   const o = decodeJson(data, 'scheduler message');
@@ -222,6 +245,23 @@ export function decodeClusterSpecMessage(data: Uint8Array): ClusterSpecMessage {
     p.add(`type must be 'clusterSpec' (got ${JSON.stringify(o.type)})`);
     p.throwIfAny();
   }
+  return clusterSpecFrom(o, p);
+}
+
+/**
+ * Parses any MESSAGE data from the scheduler (the executor's one entry point). Throws WIRE_DECODE for
+ * bytes that are not a JSON object (or too many), VALIDATION for an unknown type or naming every bad
+ * field (addresses are checked by the executor's own cluster-spec parser).
+ */
+export function decodeSchedulerMessage(data: Uint8Array): SchedulerMessage {
+  const o = decodeJson(data, 'scheduler message');
+  const p = new Problems('scheduler message');
+  if (o.type === 'clusterSpec') return clusterSpecFrom(o, p);
+  if (o.type === 'workersEnded') return workersEndedFrom(o, p);
+  return p.fail(`type must be 'clusterSpec' or 'workersEnded' (got ${JSON.stringify(o.type)})`);
+}
+
+function clusterSpecFrom(o: Record<string, unknown>, p: Problems): ClusterSpecMessage {
   const s = o.spec as Record<string, unknown> | null;
   if (s === null || typeof s !== 'object' || Array.isArray(s)) {
     p.add('spec must be an object');
@@ -245,4 +285,24 @@ export function decodeClusterSpecMessage(data: Uint8Array): ClusterSpecMessage {
       version: version!,
     },
   };
+}
+
+/** The bytes of a workers-ended message (scheduler side). Throws WIRE_ENCODE when too large. */
+export function encodeWorkersEndedMessage(m: Omit<WorkersEndedMessage, 'type'>): Uint8Array {
+  return encodeJson({ type: 'workersEnded', jobId: m.jobId, taskIds: m.taskIds });
+}
+
+function workersEndedFrom(o: Record<string, unknown>, p: Problems): WorkersEndedMessage {
+  const jobId = p.string(o, 'jobId');
+  const ids = o.taskIds;
+  if (!Array.isArray(ids) || ids.length === 0) {
+    p.add('taskIds must be a non-empty list of task ids');
+  } else {
+    ids.forEach((id, i) => {
+      if (typeof id !== 'string' || id === '' || id.length > MAX_TASK_ID_CHARS)
+        p.add(`taskIds[${i}] must be a string of 1-${MAX_TASK_ID_CHARS} characters`);
+    });
+  }
+  p.throwIfAny();
+  return { type: 'workersEnded', jobId: jobId!, taskIds: [...new Set(ids as string[])] };
 }

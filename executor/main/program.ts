@@ -1,6 +1,7 @@
 // `nodal executor` as a lifecycle object: subscribes to the agent, runs each launched task (TaskRunner),
-// passes KILL, SHUTDOWN and the scheduler's cluster-spec messages on, and exits only once every task is
-// terminal and the agent has acknowledged every update (REFERENCE §0 rule 12), with a bound on that wait.
+// passes KILL, SHUTDOWN and the scheduler's messages (cluster spec, ended workers) on, and exits only once
+// every task is terminal and the agent has acknowledged every update (REFERENCE §0 rule 12), with a bound
+// on that wait.
 //
 // States: created → connecting → subscribed ⇄ reconnecting (checkpointing frameworks only) → draining
 // (all tasks terminal, or shutting down: waiting for acknowledgements) → stopped.
@@ -11,7 +12,7 @@ import type { WireFormat } from '../../protos/wire/codec.js';
 import { ExecutorClient } from '../mesos/client.js';
 import type { ExecutorEnvironment } from '../mesos/environment.js';
 import type { ExecutorClientEvent } from '../mesos/events.js';
-import { decodeClusterSpecMessage } from './messages.js';
+import { decodeSchedulerMessage } from './messages.js';
 import type { ExecutorSettings } from './roles/index.js';
 import { isTerminalPhase, type StatusChange } from './task-life.js';
 import { graceMsOf, KILL_REPORT_MARGIN_MS, TaskRunner } from './task-runner.js';
@@ -204,15 +205,20 @@ export class ExecutorProgram {
   }
 
   private onSchedulerMessage(data: Uint8Array): void {
-    let spec;
+    let m;
     try {
-      spec = decodeClusterSpecMessage(data).spec;
+      m = decodeSchedulerMessage(data);
     } catch (e) {
       this.log.warn('scheduler message ignored', { error: (e as Error).message, bytes: data.byteLength });
       return;
     }
-    this.log.info('cluster spec received', { version: spec.version });
-    for (const r of this.runners.values()) r.updateCluster(spec);
+    if (m.type === 'workersEnded') {
+      this.log.info('ended workers received', { jobId: m.jobId, taskIds: m.taskIds });
+      for (const r of this.runners.values()) r.workersEnded(m);
+      return;
+    }
+    this.log.info('cluster spec received', { version: m.spec.version });
+    for (const r of this.runners.values()) r.updateCluster(m.spec);
   }
 
   private shutdownAll(why: string): void {

@@ -7,7 +7,12 @@ import { silentLogger, type Logger } from '../../config/logger.js';
 import type { TaskInfo } from '../../protos/mesos/v1/types.js';
 import { parseClusterSpec, type ClusterSpec } from '../training/cluster-spec.js';
 import { HealthChecker, healthCheckPlan } from './health.js';
-import { encodeProgressMessage, METRICS, type ClusterSpecWire } from './messages.js';
+import {
+  encodeProgressMessage,
+  METRICS,
+  type ClusterSpecWire,
+  type WorkersEndedMessage,
+} from './messages.js';
 import { startRole, type ExecutorSettings, type ProgressReport, type RunningRole } from './roles/index.js';
 import { taskName } from './roles/types.js';
 import { readTaskConfig, type TaskConfig } from './task-config.js';
@@ -58,7 +63,10 @@ const clip = (s: string): string =>
 const errorText = (e: unknown): string =>
   e instanceof NodalError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
 
-/** One task. `start()`, then `kill()` / `updateCluster()` as events arrive; `done` resolves when terminal. */
+/**
+ * One task. `start()`, then `kill()` / `updateCluster()` / `workersEnded()` as events arrive; `done` resolves
+ * when terminal.
+ */
 export class TaskRunner {
   readonly taskId: string;
   /** Resolves with the terminal phase once its update has been handed to the agent. */
@@ -133,6 +141,31 @@ export class TaskRunner {
     this.log.info('cluster spec applied', { version: spec.version, ps: spec.ps });
     // Tell the scheduler at once which version this task runs with.
     if (!isTerminalPhase(this.life.phase)) this.throttle.offer(this.lastReport, true);
+  }
+
+  /**
+   * The scheduler says these worker tasks of the job ended: passed to a role that can act on it (ps-0's
+   * coordinator releases their leases); ignored, with a debug log, by any other task or another job's.
+   */
+  workersEnded(m: WorkersEndedMessage): void {
+    const role = this.role;
+    if (
+      !this.config ||
+      m.jobId !== this.config.jobId ||
+      !role?.workersEnded ||
+      isTerminalPhase(this.life.phase)
+    ) {
+      this.log.debug('ended workers ignored: not a running ps-0 of their job', {
+        jobId: m.jobId,
+        taskIds: m.taskIds,
+      });
+      return;
+    }
+    try {
+      role.workersEnded(m.taskIds);
+    } catch (e) {
+      this.log.warn('ended workers not applied', { error: errorText(e), taskIds: m.taskIds });
+    }
   }
 
   private async main(): Promise<void> {

@@ -140,6 +140,17 @@ export type Command =
         readonly executorId: string;
       }[];
     }
+  /**
+   * MESSAGE the executor of the job's running ps-0 (the coordinator) that these worker tasks ended or were
+   * given up on, so their data leases return to the pool at once rather than when they expire (best effort:
+   * expiry stays the fallback).
+   */
+  | {
+      readonly type: 'sendWorkersEnded';
+      readonly jobId: string;
+      readonly taskIds: readonly string[];
+      readonly target: { readonly taskId: string; readonly agentId: string; readonly executorId: string };
+    }
   | { readonly type: 'jobEvent'; readonly jobId: string; readonly atMs: number; readonly event: JobEvent }
   /** Something the runtime should log (the core has no logger); constant message, data in meta. */
   | {

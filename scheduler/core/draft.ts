@@ -18,6 +18,8 @@ export class Draft {
   private readonly changedJobs = new Set<string>();
   private readonly changedTasks = new Set<string>();
   private frameworkIdChanged = false;
+  /** Worker tasks that ended or were replaced in this step, by job (job-sync tells ps-0). */
+  readonly endedWorkers = new Map<string, string[]>();
 
   constructor(
     base: CoreState,
@@ -51,6 +53,13 @@ export class Draft {
     if (!(taskId in this.tasks)) return;
     delete this.tasks[taskId];
     this.changedTasks.add(taskId);
+  }
+
+  /** Notes that a worker task of `jobId` ended or was given up on (its leases can be released). */
+  workerEnded(jobId: string, taskId: string): void {
+    const list = this.endedWorkers.get(jobId) ?? [];
+    if (!list.includes(taskId)) list.push(taskId);
+    this.endedWorkers.set(jobId, list);
   }
 
   set reconciliation(r: Reconciliation | undefined) {

@@ -1,6 +1,7 @@
 // The level-triggered part of every step (kubeflow's ReconcileJobs): for each job, compare desired
 // with observed and emit what is missing — worker slots for the desired count, kills for workers
-// scaled in and for every task of an ended job, conditions, the PS deadline, cluster-spec messages.
+// scaled in and for every task of an ended job, conditions, the PS deadline, cluster-spec messages,
+// and the message telling ps-0 which workers ended in this step.
 import { currentClusterSpec } from './cluster-spec.js';
 import { isTerminal } from './conditions.js';
 import type { Draft } from './draft.js';
@@ -32,6 +33,7 @@ function syncJob(d: Draft, jobId: string, tasks: readonly TaskRecord[]): void {
     return;
   }
   syncClusterSpec(d, job);
+  tellEndedWorkers(d, job);
 }
 
 function syncWorkerSlots(d: Draft, job: Job): Job {
@@ -179,4 +181,22 @@ function syncClusterSpec(d: Draft, job: Job): void {
     spec,
     targets: targets.map((t) => ({ taskId: t.taskId, agentId: t.agentId, executorId: t.executorId })),
   });
+}
+
+// Workers that ended (or were given up on) in this step: ps-0's coordinator releases their data leases at
+// once, so the rest of the job does not wait out the lease timeout for them. Only a running ps-0 can act
+// on it; a ps-0 that is (re)starting restores its lease book from a checkpoint without any live lease.
+function tellEndedWorkers(d: Draft, job: Job): void {
+  const taskIds = d.endedWorkers.get(job.id);
+  if (!taskIds || taskIds.length === 0 || !d.meta.subscribed) return;
+  const psSlot = job.slots.find((s) => s.role === 'ps' && s.index === 0);
+  const ps = psSlot?.taskId ? d.tasks[psSlot.taskId] : undefined;
+  if (!ps || ps.state !== 'TASK_RUNNING' || ps.replaced || ps.killRequestedAtMs !== undefined) return;
+  d.call({
+    type: 'sendWorkersEnded',
+    jobId: job.id,
+    taskIds: [...taskIds],
+    target: { taskId: ps.taskId, agentId: ps.agentId, executorId: ps.executorId },
+  });
+  d.notice('info', 'Telling ps-0 which workers ended', { jobId: job.id, taskIds: [...taskIds] });
 }

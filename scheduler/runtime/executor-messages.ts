@@ -1,10 +1,12 @@
 // The scheduler's side of the framework-message protocol with `nodal executor` (defined once, in
 // executor/main/messages.ts): executor MESSAGE data → the core's `progress` input plus what only the
-// views need, and the cluster spec → framework MESSAGE data. Untrusted bytes: anything malformed is
-// refused with a reason, never half-applied.
+// views need, the cluster spec and the workers that ended → framework MESSAGE data. Untrusted bytes:
+// anything malformed is refused with a reason, never half-applied.
 import {
   decodeProgressMessage,
   encodeClusterSpecMessage,
+  encodeWorkersEndedMessage,
+  MAX_MESSAGE_BYTES,
   type TaskRole,
 } from '../../executor/main/messages.js';
 import type { ClusterSpec, Input } from '../core/index.js';
@@ -58,4 +60,27 @@ export function clusterSpecMessage(spec: ClusterSpec): Uint8Array {
     evaluator: spec.evaluator,
     version: spec.version,
   });
+}
+
+/**
+ * Framework MESSAGE data telling ps-0 that these worker tasks ended: one message, or several when the ids
+ * would not fit in one (each id goes in exactly one message).
+ */
+export function workersEndedMessages(jobId: string, taskIds: readonly string[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const envelope = encodeWorkersEndedMessage({ jobId, taskIds: [] }).byteLength;
+  let chunk: string[] = [];
+  let size = envelope;
+  for (const id of taskIds) {
+    const cost = Buffer.byteLength(JSON.stringify(id)) + 1; // the id in JSON and a comma
+    if (chunk.length > 0 && size + cost > MAX_MESSAGE_BYTES) {
+      out.push(encodeWorkersEndedMessage({ jobId, taskIds: chunk }));
+      chunk = [];
+      size = envelope;
+    }
+    chunk.push(id);
+    size += cost;
+  }
+  if (chunk.length > 0) out.push(encodeWorkersEndedMessage({ jobId, taskIds: chunk }));
+  return out;
 }

@@ -4,7 +4,7 @@
 import type { Command } from '../core/index.js';
 import { buildLaunchOperation, type TaskInfoOptions } from '../launch/task-info.js';
 import type { Filters, KillPolicy, OfferOperation } from '../../protos/mesos/v1/types.js';
-import { clusterSpecMessage } from './executor-messages.js';
+import { clusterSpecMessage, workersEndedMessages } from './executor-messages.js';
 
 /** One scheduler call, as the client's methods take it. */
 export type OutboundCall =
@@ -116,6 +116,13 @@ export function callsFor(command: Command, taskInfo: TaskInfoOptions): OutboundC
         data,
       }));
     }
+    case 'sendWorkersEnded':
+      return workersEndedMessages(command.jobId, command.taskIds).map((data) => ({
+        kind: 'message' as const,
+        agentId: command.target.agentId,
+        executorId: command.target.executorId,
+        data,
+      }));
     case 'persist':
     case 'jobEvent':
     case 'notice':

@@ -1,7 +1,8 @@
 // The PS role under the executor: serves its shard (and, on ps-0, the coordinator) on NODAL_PORT, reports
-// the shard's and the job's numbers, and, on ps-0 of a job without an evaluator, exports the final model
-// and reports `finished` once the coordinator says the job is done. It stops only when killed, writing a
-// final checkpoint: workers and the evaluator still need it after the last step.
+// the shard's and the job's numbers, on ps-0 releases the leases of workers the scheduler says ended, and,
+// on ps-0 of a job without an evaluator, exports the final model and reports `finished` once the
+// coordinator says the job is done. It stops only when killed, writing a final checkpoint: workers and the
+// evaluator still need it after the last step.
 import type { PsProgress } from '../../training/ps-role.js';
 import { PsRole } from '../../training/ps-role.js';
 import { openPcamSplit } from '../../data/pcam.js';
@@ -135,6 +136,14 @@ export async function startPsRole(ctx: RoleContext): Promise<RunningRole> {
     ended: ps.run().then(() => ({ message: `${taskName(config)} stopped at step ${ps.shard.step}` })),
     // The runner keeps the latest spec; ps-0 reads it when it exports.
     updateCluster: () => {},
+    // ps-0 only: the coordinator releases the ended workers' leases at once (another shard has none).
+    workersEnded: (taskIds) => {
+      if (!ps.coordinator) {
+        logger.debug('ended workers ignored: only ps-0 holds the leases', { taskIds: [...taskIds] });
+        return;
+      }
+      ps.coordinator.workersEnded(taskIds);
+    },
     shutdown: () => ps.shutdown(),
   };
 }

@@ -1,5 +1,5 @@
 // What a task runner and the three role adapters agree on: the context a role starts in, the progress it
-// reports, and the running role the runner drives (cluster updates, kill, end).
+// reports, and the running role the runner drives (cluster updates, ended workers, kill, end).
 import type { Logger } from '../../../config/logger.js';
 import { NodalError } from '../../../config/errors.js';
 import type { BackendPreference } from '../../backend/candidates.js';
@@ -57,6 +57,11 @@ export interface RunningRole {
   readonly summary: string;
   readonly ended: Promise<RoleEnd>;
   updateCluster(spec: ClusterSpec): void;
+  /**
+   * The scheduler says these worker tasks of the job ended: ps-0 gives their data leases back at once.
+   * Only ps-0 has it; the runner ignores the message (debug log) for a role without it.
+   */
+  workersEnded?(taskIds: readonly string[]): void;
   /** Stops the role (worker: releases its lease; PS: final checkpoint). Idempotent. */
   shutdown(): Promise<void>;
 }

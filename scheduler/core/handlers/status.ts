@@ -72,7 +72,9 @@ function applyToKnownTask(d: Draft, task: TaskRecord, u: StatusInput): void {
     return;
   }
   d.removeTask(task.taskId);
-  if (!task.replaced) vacateSlot(d, next, disp.cause, disp.penalised, disp.blamesAgent);
+  if (task.replaced) return; // ps-0 was told when it was replaced
+  if (task.role === 'worker') d.workerEnded(task.jobId, task.taskId);
+  vacateSlot(d, next, disp.cause, disp.penalised, disp.blamesAgent);
 }
 
 /**
@@ -83,6 +85,9 @@ function applyToKnownTask(d: Draft, task: TaskRecord, u: StatusInput): void {
 export function replaceTask(d: Draft, task: TaskRecord, penalised: boolean, blamesAgent: boolean): void {
   if (task.replaced || task.killRequestedAtMs !== undefined) return;
   d.setTask({ ...task, replaced: true });
+  // It may still run, but its slot goes to another task: its data leases should not wait for expiry
+  // (should it come back, its pushes of a released lease apply nothing and it leases afresh).
+  if (task.role === 'worker') d.workerEnded(task.jobId, task.taskId);
   vacateSlot(d, task, 'lost', penalised, blamesAgent);
 }
 

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import {
   completeLease,
   createLeaseBook,
+  endWorkers,
   expireLeases,
   isDone,
   leaseNext,
@@ -130,6 +131,52 @@ describe('executor/coordinator/leases', () => {
     ]);
   });
 
+  it("gives an ended worker's leases back at once, exactly as their expiry would later", () => {
+    let s = createLeaseBook(cfg());
+    const a = grant(s, 'w1', 0);
+    const b = grant(a.state, 'w2', 15); // expires at 1015
+    s = reportLease(b.state, 'w1', a.lease.id, 2, 10).state; // a expires at 1010
+    const ended = endWorkers(s, ['w1'], 20);
+    expect(ended.released.map((l) => l.id)).to.deep.equal([a.lease.id]);
+    expect(ended.counted).to.deep.equal([{ epoch: 0, start: 0, end: 2 }]);
+    // Same book as the expiry path leaves (bar the memory of the expired lease, see below).
+    const expired = expireLeases(s, 1_010);
+    expect(expired.counted).to.deep.equal(ended.counted);
+    expect({ ...ended.state, expired: [] }).to.deep.equal({ ...expired.state, expired: [] });
+    // w2's lease is untouched; the next worker gets w1's untrained rest at once, long before 1010.
+    expect(ended.state.leases.map((l) => l.id)).to.deep.equal([b.lease.id]);
+    expect(span(grant(ended.state, 'w3', 30).lease)).to.deep.equal([0, 2, 4]);
+  });
+
+  it("an ended worker's lease cannot be revived: a late report, completion or push of it finds nothing", () => {
+    const a = grant(createLeaseBook(cfg({ datasetSize: 4 })), 'w1', 0);
+    const s = reportLease(a.state, 'w1', a.lease.id, 1, 10).state;
+    const ended = endWorkers(s, ['w1'], 20).state;
+    // Nobody took the range, yet the dead worker's lease stays gone (an expired one would come back).
+    expect(reportLease(ended, 'w1', a.lease.id, 3, 30).valid).to.equal(false);
+    expect(completeLease(ended, 'w1', a.lease.id, 30).accepted).to.equal(false);
+    expect(completeLease(expireLeases(s, 5_000).state, 'w1', a.lease.id, 5_001).accepted).to.equal(true);
+    // The rest goes to another worker and is counted once.
+    const b = grant(ended, 'w2', 40);
+    expect(span(b.lease)).to.deep.equal([0, 1, 4]);
+    const done = completeLease(b.state, 'w2', b.lease.id, 50);
+    expect(done.counted).to.deep.equal([{ epoch: 0, start: 1, end: 4 }]);
+    expect(leaseProgress(done.state, 0)).to.include({ done: true, examplesDone: 4 });
+  });
+
+  it('forgets the expired leases of an ended worker too, and ignores ids that hold nothing', () => {
+    const a = grant(createLeaseBook(cfg()), 'w1', 0);
+    const expired = expireLeases(a.state, 5_000).state;
+    expect(expired.expired.map((l) => l.id)).to.deep.equal([a.lease.id]);
+    const ended = endWorkers(expired, ['w1', 'nobody'], 5_001);
+    expect(ended.released).to.deep.equal([]);
+    expect(ended.state.expired).to.deep.equal([]);
+    expect(completeLease(ended.state, 'w1', a.lease.id, 5_002).accepted).to.equal(false);
+    const none = endWorkers(a.state, ['nobody'], 1);
+    expect(none.released).to.deep.equal([]);
+    expect(none.state).to.deep.equal(a.state);
+  });
+
   it('stops handing out leases at maxSteps', () => {
     const s = createLeaseBook(cfg({ maxSteps: 100 }));
     expect(leaseNext(s, 'w', 0, 99).grant.kind).to.equal('granted');
@@ -200,7 +247,8 @@ describe('executor/coordinator/leases', () => {
 
   describe('random worker deaths', () => {
     // Workers lease, report progress batch by batch, and at random die silently (the lease expires),
-    // get killed (they release), or finish. Each position of each epoch must be counted exactly once.
+    // die with the scheduler noticing (ps-0 releases the lease), get killed (they release), or finish.
+    // Each position of each epoch must be counted exactly once.
     for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
       it(`counts every position exactly once (seed ${seed})`, () => {
         const rnd = prng(seed);
@@ -219,6 +267,7 @@ describe('executor/coordinator/leases', () => {
         let now = 0;
         let generation = 0;
         let superseded = 0;
+        let noticed = 0;
         for (let tick = 0; tick < 20_000 && !leaseProgress(s, 0).done; tick++) {
           now += 5;
           const w = workers[Math.floor(rnd() * workers.length)];
@@ -236,7 +285,19 @@ describe('executor/coordinator/leases', () => {
           const roll = rnd();
           const l = w.lease;
           if (roll < 0.05) {
-            // Silent death: a new worker with a new id appears later; the lease expires.
+            // Death: a new worker with a new id appears later. Silent (the lease expires), or the scheduler
+            // notices and ps-0 gives the lease back at once; a push the dead worker had in flight then
+            // finds nothing.
+            if (rnd() < 0.5) {
+              const r = endWorkers(s, [w.id], now);
+              s = r.state;
+              record(r.counted);
+              noticed += r.released.length;
+              const late = reportLease(s, w.id, l.id, Math.min(l.end - l.origin, w.processed + 3), now);
+              expect(late.valid, 'a push of a released lease').to.equal(false);
+              record(late.counted);
+              s = late.state;
+            }
             w.lease = undefined;
             w.id = `w-${generation++}`;
             w.deadUntil = now + Math.floor(rnd() * 200);
@@ -267,6 +328,7 @@ describe('executor/coordinator/leases', () => {
         }
         // The run must have exercised expiry with re-issue (late reports or completions turned away).
         expect(superseded, 'leases superseded').to.be.greaterThan(0);
+        expect(noticed, 'leases of ended workers released').to.be.greaterThan(0);
         expect(leaseProgress(s, 0).done, 'job finished').to.equal(true);
         for (let e = 0; e < config.epochs; e++) {
           const wrong = Array.from(hits[e]).flatMap((h, p) =>

@@ -4,9 +4,12 @@ import { clusterSpecJson } from '../../../scheduler/core/cluster-spec.js';
 import {
   decodeClusterSpecMessage,
   decodeProgressMessage,
+  decodeSchedulerMessage,
   encodeClusterSpecMessage,
   encodeProgressMessage,
+  encodeWorkersEndedMessage,
   MAX_MESSAGE_BYTES,
+  MAX_TASK_ID_CHARS,
 } from '../../../executor/main/messages.js';
 
 const bytes = (v: unknown): Uint8Array => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
@@ -114,5 +117,77 @@ describe('executor/main/messages', () => {
       decodeClusterSpecMessage(bytes({ type: 'clusterSpec', spec: { job_id: '', ps: [1], version: -1 } })),
     ).to.throw(/job_id .*spec\.ps must be a list.*version/);
     expect(codeOf(() => decodeClusterSpecMessage(bytes('x')))).to.equal('WIRE_DECODE');
+  });
+
+  describe('workersEnded (scheduler → ps-0)', () => {
+    const ended = { jobId: 'job-1', taskIds: ['job-1.worker-0.t3', 'job-1.worker-2.t9'] };
+
+    it('round-trips through the one scheduler-message decoder the executor uses', () => {
+      expect(decodeSchedulerMessage(encodeWorkersEndedMessage(ended))).to.deep.equal({
+        type: 'workersEnded',
+        ...ended,
+      });
+    });
+
+    it('the same decoder still reads a cluster spec message', () => {
+      const spec = { job_id: 'j', ps: ['h:1'], coordinator: 'h:1', evaluator: '', version: 2 };
+      expect(decodeSchedulerMessage(encodeClusterSpecMessage(spec))).to.deep.equal({
+        type: 'clusterSpec',
+        spec,
+      });
+    });
+
+    it('names each task once, however often the message lists it', () => {
+      const m = decodeSchedulerMessage(bytes({ type: 'workersEnded', jobId: 'j', taskIds: ['a', 'b', 'a'] }));
+      expect(m).to.deep.equal({ type: 'workersEnded', jobId: 'j', taskIds: ['a', 'b'] });
+    });
+
+    it('refuses to encode more than a message may carry (WIRE_ENCODE)', () => {
+      const taskIds = Array.from({ length: 400 }, (_, i) => `${'x'.repeat(200)}-${i}`);
+      expect(codeOf(() => encodeWorkersEndedMessage({ jobId: 'j', taskIds }))).to.equal('WIRE_ENCODE');
+    });
+
+    const refused: Array<[string, Uint8Array, string, RegExp?]> = [
+      ['not JSON', bytes('[{'), 'WIRE_DECODE'],
+      ['too large', new Uint8Array(MAX_MESSAGE_BYTES + 1).fill(0x20), 'WIRE_DECODE'],
+      [
+        'an unknown type',
+        bytes({ type: 'workersGone', jobId: 'j', taskIds: ['a'] }),
+        'VALIDATION',
+        /type must be 'clusterSpec' or 'workersEnded' \(got "workersGone"\)/,
+      ],
+      [
+        'a missing job id and no task ids',
+        bytes({ type: 'workersEnded', taskIds: [] }),
+        'VALIDATION',
+        /jobId must be a non-empty string; taskIds must be a non-empty list of task ids/,
+      ],
+      [
+        'task ids that are not a list',
+        bytes({ type: 'workersEnded', jobId: 'j', taskIds: 'a' }),
+        'VALIDATION',
+        /taskIds must be a non-empty list/,
+      ],
+      [
+        'an empty, a numeric and an over-long task id',
+        bytes({
+          type: 'workersEnded',
+          jobId: 'j',
+          taskIds: ['', 7, 'x'.repeat(MAX_TASK_ID_CHARS + 1), 'ok'],
+        }),
+        'VALIDATION',
+        /taskIds\[0\] must be a string of 1-256 characters; taskIds\[1\] .*; taskIds\[2\] /,
+      ],
+    ];
+    for (const [what, data, code, pattern] of refused) {
+      it(`refuses ${what} with ${code}`, () => {
+        expect(codeOf(() => decodeSchedulerMessage(data))).to.equal(code);
+        if (pattern) expect(() => decodeSchedulerMessage(data)).to.throw(pattern);
+      });
+    }
+
+    it('is not a cluster spec: the cluster-spec-only decoder refuses it', () => {
+      expect(codeOf(() => decodeClusterSpecMessage(encodeWorkersEndedMessage(ended)))).to.equal('VALIDATION');
+    });
   });
 });

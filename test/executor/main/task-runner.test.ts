@@ -16,6 +16,8 @@ import { jobSeed } from '../../../executor/main/training-plan.js';
 import { buildModel, getFlatWeights, loadModel, variableSpecs } from '../../../executor/model/index.js';
 import { PsGroup } from '../../../executor/training/ps-group.js';
 import type { TaskInfo } from '../../../protos/mesos/v1/types.js';
+import type { Logger } from '../../../config/logger.js';
+import { captureLogger } from '../../scheduler/ha/capture-logger.js';
 
 const SECRET = 'runner-secret';
 
@@ -67,7 +69,12 @@ function env(jobId: string, taskId: string, port: number, training: Record<strin
 }
 
 /** A runner whose updates and messages are recorded. */
-function harness(task: TaskInfo, taskEnv: Record<string, string>, settings: ExecutorSettings) {
+function harness(
+  task: TaskInfo,
+  taskEnv: Record<string, string>,
+  settings: ExecutorSettings,
+  logger?: Logger,
+) {
   const updates: StatusChange[] = [];
   const messages: ProgressMessage[] = [];
   const runner = new TaskRunner({
@@ -79,6 +86,7 @@ function harness(task: TaskInfo, taskEnv: Record<string, string>, settings: Exec
     },
     sendMessage: (data) => messages.push(decodeProgressMessage(data)),
     progressMinIntervalMs: 50,
+    ...(logger ? { logger } : {}),
   });
   const until = async <T>(find: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
@@ -205,5 +213,71 @@ describe('executor/main/task-runner', function () {
       await h.runner.done;
     }
     expect(existsSync(join(tmp, 'ckpt', jobId, 'ps-0', 'latest'))).to.equal(true);
+  });
+
+  it("ps-0 gives the leases of workers the scheduler says ended back at once; another job's message is ignored", async () => {
+    const port = await freePort();
+    const jobId = 'job-e';
+    const log = captureLogger();
+    const h = harness(taskInfo(`${jobId}.ps-0`), env(jobId, `${jobId}.ps-0`, port), settings, log);
+    h.runner.start();
+    await h.until(() => h.updates.find((u) => u.state === 'TASK_RUNNING'), 'TASK_RUNNING');
+    const coordinator = new CoordinatorClient(`127.0.0.1:${port}`, { secret: SECRET });
+    const dead = `${jobId}.worker-0.t3`;
+    try {
+      const first = await coordinator.lease(dead);
+      expect(first.kind).to.equal('granted');
+      // The whole (2-example) epoch is leased: the next worker would wait out the lease timeout (5 min).
+      expect((await coordinator.lease(`${jobId}.worker-1.t4`)).kind).to.equal('wait');
+      h.runner.workersEnded({ type: 'workersEnded', jobId: 'other-job', taskIds: [dead] });
+      expect((await coordinator.progress()).outstandingLeases).to.equal(1);
+      h.runner.workersEnded({ type: 'workersEnded', jobId, taskIds: [dead, `${jobId}.worker-9.t9`] });
+      expect((await coordinator.progress()).outstandingLeases).to.equal(0);
+      const next = await coordinator.lease(`${jobId}.worker-1.t4`);
+      expect(next.kind === 'granted' && [next.lease.start, next.lease.end]).to.deep.equal([0, 2]);
+      const released = log.lines.find((l) => l.message === 'leases of ended workers released');
+      expect(released?.level).to.equal('info');
+      expect(released?.meta).to.deep.include({ workerIds: [dead] });
+      const ignored = log.lines.filter((l) => l.level === 'debug' && /ignored|hold no lease/.test(l.message));
+      expect(ignored.map((l) => l.message)).to.deep.equal([
+        'ended workers ignored: not a running ps-0 of their job',
+        'ended workers hold no lease; nothing to release',
+      ]);
+    } finally {
+      coordinator.close();
+      h.runner.kill();
+      await h.runner.done;
+    }
+  });
+
+  it('a PS shard other than ps-0 ignores ended workers (it holds no leases)', async () => {
+    const [p0, p1] = [await freePort(), await freePort()];
+    const jobId = 'job-s';
+    const ps = [`127.0.0.1:${p0}`, `127.0.0.1:${p1}`];
+    const log = captureLogger();
+    const taskEnv = {
+      ...env(jobId, `${jobId}.ps-1`, p1),
+      NODAL_INDEX: '1',
+      NODAL_PS_COUNT: '2',
+      NODAL_CLUSTER_SPEC: JSON.stringify({
+        job_id: jobId,
+        ps,
+        coordinator: ps[0],
+        evaluator: '',
+        version: 1,
+      }),
+    };
+    const h = harness(taskInfo(`${jobId}.ps-1`), taskEnv, settings, log);
+    h.runner.start();
+    await h.until(() => h.updates.find((u) => u.state === 'TASK_RUNNING'), 'TASK_RUNNING');
+    try {
+      h.runner.workersEnded({ type: 'workersEnded', jobId, taskIds: [`${jobId}.worker-0.t3`] });
+      const line = log.lines.find((l) => l.message === 'ended workers ignored: only ps-0 holds the leases');
+      expect(line?.level).to.equal('debug');
+      expect(h.runner.phase).to.equal('running');
+    } finally {
+      h.runner.kill();
+      await h.runner.done;
+    }
   });
 });

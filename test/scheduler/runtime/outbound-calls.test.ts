@@ -1,5 +1,9 @@
 import { expect } from 'chai';
-import { decodeClusterSpecMessage } from '../../../executor/main/messages.js';
+import {
+  decodeClusterSpecMessage,
+  decodeSchedulerMessage,
+  MAX_MESSAGE_BYTES,
+} from '../../../executor/main/messages.js';
 import type { Command } from '../../../scheduler/core/index.js';
 import { callsFor, describeCall, sendCall } from '../../../scheduler/runtime/outbound-calls.js';
 import { Harness, only } from '../../builders/harness.js';
@@ -124,6 +128,48 @@ describe('scheduler runtime: commands to Mesos calls', () => {
       evaluator: '',
       version: 3,
     });
+  });
+
+  it('MESSAGEs the ended workers to the executor of ps-0 only', () => {
+    const calls = callsFor(
+      {
+        type: 'sendWorkersEnded',
+        jobId: 'j',
+        taskIds: ['j.worker-0.t3', 'j.worker-1.t4'],
+        target: { taskId: 'j.ps-0.t1', agentId: 'S1', executorId: 'e1' },
+      },
+      taskInfo,
+    );
+    expect(calls).to.have.length(1);
+    expect(calls[0]).to.deep.include({ kind: 'message', agentId: 'S1', executorId: 'e1' });
+    expect(describeCall(calls[0]!)).to.deep.equal({ call: 'MESSAGE', executorId: 'e1', agentId: 'S1' });
+    expect(decodeSchedulerMessage((calls[0] as { data: Uint8Array }).data)).to.deep.equal({
+      type: 'workersEnded',
+      jobId: 'j',
+      taskIds: ['j.worker-0.t3', 'j.worker-1.t4'],
+    });
+  });
+
+  it('splits ended workers over several MESSAGEs when one would be too large, naming each id once', () => {
+    const taskIds = Array.from({ length: 600 }, (_, i) => `j.worker-${i}.${'x'.repeat(200)}`);
+    const calls = callsFor(
+      {
+        type: 'sendWorkersEnded',
+        jobId: 'j',
+        taskIds,
+        target: { taskId: 'p', agentId: 'S1', executorId: 'e1' },
+      },
+      taskInfo,
+    );
+    expect(calls.length).to.be.greaterThan(1);
+    const sent: string[] = [];
+    for (const c of calls) {
+      const data = (c as { data: Uint8Array }).data;
+      expect(data.byteLength).to.be.at.most(MAX_MESSAGE_BYTES);
+      const m = decodeSchedulerMessage(data);
+      if (m.type === 'workersEnded') sent.push(...m.taskIds);
+    }
+    expect(sent).to.deep.equal(taskIds);
   });
 
   it('sends each call through the matching client method', async () => {
