@@ -15,6 +15,7 @@ import {
   type TaskState,
   type TaskReason,
 } from '../../scheduler/core/index.js';
+import { offer } from './offer.js';
 
 export type CommandOf<T extends Command['type']> = Extract<Command, { type: T }>;
 
@@ -114,6 +115,25 @@ export class Harness {
 }
 
 /** The commands of one type, in order. */
+/**
+ * A subscribed harness with `spec` submitted and every task launched on one agent `a1` large enough for
+ * them all, each task's launch run to TASK_RUNNING.
+ */
+export function runningOnOneAgent(spec: JobSpec, opts: Partial<CoreOptions> = {}): Harness {
+  const h = new Harness(opts);
+  h.subscribe();
+  h.submit(spec);
+  h.offer(
+    offer()
+      .agent('a1')
+      .cpus(64)
+      .mem(1 << 20)
+      .build(),
+  );
+  h.runAll();
+  return h;
+}
+
 export function only<T extends Command['type']>(commands: readonly Command[], type: T): CommandOf<T>[] {
   return commands.filter((c): c is CommandOf<T> => c.type === type);
 }

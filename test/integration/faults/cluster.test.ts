@@ -7,16 +7,15 @@ import {
   eventually,
   expectCompletedExactlyOnce,
   faultAgent,
-  faultFreeBaseline,
   faultJob,
   faultRow,
   finishRun,
   printFaultTableAtEnd,
   runningTask,
-  sandboxTails,
   startFaultSystem,
   type FaultSystem,
   type RunOutcome,
+  faultCaseHooks,
 } from './harness.js';
 
 printFaultTableAtEnd();
@@ -39,17 +38,10 @@ describe('fault injection: cluster @integration @faults', function () {
   this.timeout(120_000);
   let sys: FaultSystem | undefined;
   let baseline: RunOutcome;
-
-  before(async function () {
-    this.timeout(150_000);
-    baseline = await faultFreeBaseline();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && sys) process.stderr.write(sandboxTails(sys.workDir) + '\n');
-    const left = await sys?.stop();
-    sys = undefined;
-    expect(left ?? [], 'processes left behind').to.deep.equal([]);
+  faultCaseHooks({
+    setBaseline: (run) => (baseline = run),
+    system: () => sys,
+    forgetSystem: () => (sys = undefined),
   });
 
   it("lose the worker's agent: the worker moves to another agent and the job completes exactly once", async () => {

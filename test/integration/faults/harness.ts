@@ -22,6 +22,7 @@ import {
   type Ledger,
   type LedgerExpectation,
 } from '../../helpers/training-audit.js';
+import { waitFor } from '../../helpers/local-system.js';
 
 export const TRAIN = 1024;
 export const EPOCHS = 2;
@@ -121,28 +122,8 @@ export function faultJob(
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` every 100 ms until it returns a truthy value, which it resolves with. */
-export async function eventually<T>(
-  what: string,
-  check: () => T | Promise<T>,
-  timeoutMs = 30_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${String(last)})` : ''}`,
-      );
-    await sleep(100);
-  }
-}
+/** Polls until a check returns a truthy value: the one poller of the integration tests. */
+export const eventually = waitFor;
 
 const TERMINAL_JOB = new Set(['succeeded', 'failed', 'killed']);
 const ACTIVE_TASK = new Set(['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING']);
@@ -457,6 +438,29 @@ export async function startFaultSystem(
 }
 
 let baselineRun: Promise<RunOutcome> | undefined;
+
+/**
+ * The hooks every fault file registers: the shared fault-free baseline before the file's cases, and after
+ * each case the sandbox tails of a failed one and a check that its system stopped with no process left.
+ * The file keeps its own `sys` and `baseline` variables; the hooks reach them through these callbacks.
+ */
+export function faultCaseHooks(file: {
+  setBaseline: (run: RunOutcome) => void;
+  system: () => FaultSystem | undefined;
+  forgetSystem: () => void;
+}): void {
+  before(async function () {
+    this.timeout(150_000);
+    file.setBaseline(await faultFreeBaseline());
+  });
+  afterEach(async function () {
+    const sys = file.system();
+    if (this.currentTest?.state === 'failed' && sys) process.stderr.write(sandboxTails(sys.workDir) + '\n');
+    const left = await sys?.stop();
+    file.forgetSystem();
+    expect(left ?? [], 'processes left behind').to.deep.equal([]);
+  });
+}
 
 /** The fault-free run every case compares its accuracy with (run once per test process). */
 export function faultFreeBaseline(): Promise<RunOutcome> {

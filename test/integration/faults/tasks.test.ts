@@ -12,16 +12,15 @@ import {
   FAULT_ROWS,
   eventually,
   expectCompletedExactlyOnce,
-  faultFreeBaseline,
   faultJob,
   faultRow,
   finishRun,
   printFaultTableAtEnd,
   runningTask,
-  sandboxTails,
   startFaultSystem,
   type FaultSystem,
   type RunOutcome,
+  faultCaseHooks,
 } from './harness.js';
 
 printFaultTableAtEnd();
@@ -44,17 +43,10 @@ describe('fault injection: PS and evaluator @integration @faults', function () {
   this.timeout(120_000);
   let sys: FaultSystem | undefined;
   let baseline: RunOutcome;
-
-  before(async function () {
-    this.timeout(150_000);
-    baseline = await faultFreeBaseline();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && sys) process.stderr.write(sandboxTails(sys.workDir) + '\n');
-    const left = await sys?.stop();
-    sys = undefined;
-    expect(left ?? [], 'processes left behind').to.deep.equal([]);
+  faultCaseHooks({
+    setBaseline: (run) => (baseline = run),
+    system: () => sys,
+    forgetSystem: () => (sys = undefined),
   });
 
   it('kill -9 the PS: it resumes from its checkpoint, losing at most the checkpoint interval', async () => {

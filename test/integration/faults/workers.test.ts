@@ -11,17 +11,16 @@ import {
   LEASE_TIMEOUT_MS,
   eventually,
   expectCompletedExactlyOnce,
-  faultFreeBaseline,
   faultJob,
   faultRow,
   finishRun,
   printFaultTableAtEnd,
   runningTask,
-  sandboxTails,
   sleep,
   startFaultSystem,
   type FaultSystem,
   type RunOutcome,
+  faultCaseHooks,
 } from './harness.js';
 import type { ProgressSample } from '../../helpers/training-audit.js';
 
@@ -53,17 +52,10 @@ describe('fault injection: workers @integration @faults', function () {
   this.timeout(120_000);
   let sys: FaultSystem | undefined;
   let baseline: RunOutcome;
-
-  before(async function () {
-    this.timeout(150_000);
-    baseline = await faultFreeBaseline();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && sys) process.stderr.write(sandboxTails(sys.workDir) + '\n');
-    const left = await sys?.stop();
-    sys = undefined;
-    expect(left ?? [], 'processes left behind').to.deep.equal([]);
+  faultCaseHooks({
+    setBaseline: (run) => (baseline = run),
+    system: () => sys,
+    forgetSystem: () => (sys = undefined),
   });
 
   it('the fault-free run completes with every example counted once and every batch applied once', () => {

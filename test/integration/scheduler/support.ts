@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { LocalCluster, type AgentSpec, type LocalClusterOptions } from '../../../cluster/index.js';
 import { loadConfig, type Config } from '../../../config/load.js';
 import type { JobStatus } from '../../../scheduler/api/types.js';
+import { waitFor } from '../../helpers/local-system.js';
 
 /** Mesos' timers compressed: disconnections are noticed in about a second, updates re-sent quickly. */
 export const FAST_CLUSTER: LocalClusterOptions = {
@@ -136,28 +137,8 @@ export function freePort(): Promise<number> {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` (sync or async) until it returns a truthy value, which it resolves with. */
-export async function eventually<T>(
-  what: string,
-  check: () => T | Promise<T>,
-  timeoutMs = 30_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
-      );
-    await sleep(100);
-  }
-}
+/** Polls until a check returns a truthy value: the one poller of the integration tests. */
+export const eventually = waitFor;
 
 export const TERMINAL_JOB = new Set(['succeeded', 'failed', 'killed']);
 

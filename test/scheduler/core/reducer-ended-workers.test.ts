@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { phaseOf } from '../../../scheduler/core/conditions.js';
 import { TASK_STATES, type TaskState } from '../../../scheduler/core/task-states.js';
-import { Harness, only } from '../../builders/harness.js';
+import { Harness, only, runningOnOneAgent } from '../../builders/harness.js';
 import { jobSpec } from '../../builders/job-spec.js';
 import { offer } from '../../builders/offer.js';
 
@@ -11,18 +11,7 @@ const W1 = 'j.worker-1.t4';
 
 /** Job `j` (1 PS, 2 workers, 1 evaluator) running on one big agent `a1`. */
 function running(): Harness {
-  const h = new Harness();
-  h.subscribe();
-  h.submit(jobSpec().id('j').workers(1, 4, 2).evaluator(1).build());
-  h.offer(
-    offer()
-      .agent('a1')
-      .cpus(64)
-      .mem(1 << 20)
-      .build(),
-  );
-  h.runAll();
-  return h;
+  return runningOnOneAgent(jobSpec().id('j').workers(1, 4, 2).evaluator(1).build());
 }
 
 /** Job `j` with ps-0 alone on agent `a1` and the evaluator and both workers on `a2`, all running. */

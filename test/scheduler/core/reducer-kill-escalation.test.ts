@@ -4,23 +4,13 @@
 import { expect } from 'chai';
 import type { Command } from '../../../scheduler/core/index.js';
 import { executorIdFor } from '../../../scheduler/core/ids.js';
-import { Harness, only, typesOf } from '../../builders/harness.js';
+import { Harness, only, runningOnOneAgent, typesOf } from '../../builders/harness.js';
 import { jobSpec } from '../../builders/job-spec.js';
 import { offer } from '../../builders/offer.js';
 
 /** A subscribed harness with job `j` (1 PS, 2 workers) running on agent a1, advanced past the start. */
 function running(opts: ConstructorParameters<typeof Harness>[0] = {}): Harness {
-  const h = new Harness(opts);
-  h.subscribe();
-  h.submit(jobSpec().id('j').workers(1, 4, 2).build());
-  h.offer(
-    offer()
-      .agent('a1')
-      .cpus(64)
-      .mem(1 << 20)
-      .build(),
-  );
-  h.runAll();
+  const h = runningOnOneAgent(jobSpec().id('j').workers(1, 4, 2).build(), opts);
   h.advance(1000);
   return h;
 }
